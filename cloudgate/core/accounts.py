@@ -1,0 +1,162 @@
+"""Account registration with credential and clock proof (seed 000), CheckCredentials, rotation, removal."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cloudgate.connections import DriverPool, account_config
+from cloudgate.core.access import visible_account
+from cloudgate.core.auth import Principal
+from cloudgate.drivers.base import AccountConfig, CloudIdentity, Driver
+from cloudgate.errors import ClockSkew, CloudgateError, Conflict
+from cloudgate.events.hub import EventHub
+from cloudgate.poller.scheduler import Poller
+from cloudgate.sealing import Sealer
+from cloudgate.store import Store, outbox
+from cloudgate.store import accounts as rows
+from cloudgate.store import resources as resource_rows
+from cloudgate.store.accounts import AccountRow
+from cloudgate.store.outbox import EventDraft
+from cloudgate.store.polls import for_account as poll_states
+
+
+@dataclass(slots=True)
+class AccountView:
+    """An account as clients see it: never its credentials."""
+
+    row: AccountRow
+    polls: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.row
+        return {
+            "id": r.id, "name": r.name, "cloud": r.cloud, "endpoint": r.endpoint, "region": r.region or None,
+            "identity": r.identity, "identity_name": r.identity_name, "health": r.health, "last_error": r.last_error,
+            "created_at": r.created_at, "updated_at": r.updated_at, "polls": self.polls,
+        }  # fmt: skip
+
+
+def account_id_for(cloud: str, endpoint: str, region: str, identity: str) -> str:
+    """Derived from the cloud identity, so registering the same account twice finds it."""
+    digest = hashlib.blake2b(f"{cloud}\x1f{endpoint}\x1f{region}\x1f{identity}".encode(), digest_size=8).hexdigest()
+    return f"acc-{digest}"
+
+
+class Accounts:
+    def __init__(
+        self, store: Store, pool: DriverPool, sealer: Sealer, poller: Poller, hub: EventHub, max_skew: float
+    ):
+        self._store = store
+        self._pool = pool
+        self._sealer = sealer
+        self._poller = poller
+        self._hub = hub
+        self._max_skew = max_skew
+
+    async def _prove(self, driver: Driver) -> tuple[CloudIdentity, float]:
+        """Check credentials and the cloud's clock; returns the identity and the clock skew in seconds."""
+        identity = await driver.check_credentials()
+        cloud_now = await driver.server_time()
+        skew = (cloud_now - datetime.now(UTC)).total_seconds()
+        if abs(skew) > self._max_skew:
+            raise ClockSkew(
+                f"the cloud's clock is {skew:+.0f} s off (more than {self._max_skew:.0f} s allowed)",
+                details={"skew_seconds": round(skew, 3)},
+            )
+        return identity, skew
+
+    async def register(
+        self, principal: Principal, *, cloud: str, endpoint: str, region: str | None,
+        credentials: Mapping[str, str], name: str | None = None, options: Mapping[str, Any] | None = None,
+    ) -> tuple[AccountView, bool]:  # fmt: skip
+        """Prove the credentials and grant the caller the account; (view, True) when it was new."""
+        config = AccountConfig(cloud, endpoint, region, dict(credentials), dict(options or {}))
+        driver = self._pool.build(config)
+        try:
+            identity, _skew = await self._prove(driver)
+        finally:
+            await driver.close()
+        region_key = region or ""
+        now = time.time()
+        async with self._store.write() as conn:
+            row = await rows.find_account(conn, cloud, endpoint, region_key, identity.id)
+            created = row is None
+            if row is None:
+                row = AccountRow(
+                    id=account_id_for(cloud, endpoint, region_key, identity.id), cloud=cloud, endpoint=endpoint,
+                    region=region_key, identity=identity.id, identity_name=identity.name,
+                    name=name or f"{cloud}:{identity.name}", credentials=self._sealer.seal(dict(credentials)),
+                    options=dict(options or {}), health="ok", last_error=None, created_at=now, updated_at=now,
+                )  # fmt: skip
+                await rows.insert_account(conn, row)
+            await rows.grant(conn, principal.client_id, row.id, now)
+        if created:
+            await self._poller.watch(row.id)
+        return await self.get(principal, row.id), created
+
+    async def list(self, principal: Principal) -> list[AccountView]:
+        async with self._store.read() as conn:
+            found = await rows.list_accounts(conn, None if principal.is_admin else principal.client_id)
+            return [AccountView(row, await self._polls(conn, row.id)) for row in found]
+
+    async def get(self, principal: Principal, account_id: str) -> AccountView:
+        async with self._store.read() as conn:
+            row = await visible_account(conn, principal, account_id)
+            return AccountView(row, await self._polls(conn, row.id))
+
+    @staticmethod
+    async def _polls(conn, account_id: str) -> list[dict[str, Any]]:
+        return [
+            {"kind": p.kind, "last_success_at": p.last_success_at, "last_attempt_at": p.last_attempt_at,
+             "failures": p.failures, "last_error": p.last_error, "resources": p.resources}
+            for p in await poll_states(conn, account_id)
+        ]  # fmt: skip
+
+    async def check(self, principal: Principal, account_id: str) -> dict[str, Any]:
+        """CheckCredentials: can the gateway still reach and authenticate with this account?"""
+        async with self._store.read() as conn:
+            row = await visible_account(conn, principal, account_id)
+        driver, _ref = await self._pool.get(row.id)
+        try:
+            identity, skew = await self._prove(driver)
+        except CloudgateError as exc:
+            return {"ok": False, "error": exc.to_dict()}
+        return {"ok": True, "identity": identity.id, "identity_name": identity.name, "clock_skew_seconds": round(skew, 3)}
+
+    async def rotate(self, principal: Principal, account_id: str, credentials: Mapping[str, str]) -> AccountView:
+        """Replace the stored credentials with new ones proven to name the same cloud identity."""
+        async with self._store.read() as conn:
+            row = await visible_account(conn, principal, account_id)
+        driver = self._pool.build(account_config(row, dict(credentials)))
+        try:
+            identity, _skew = await self._prove(driver)
+        finally:
+            await driver.close()
+        if identity.id != row.identity:
+            raise Conflict("these credentials belong to a different cloud identity than the account")
+        async with self._store.write() as conn:
+            await rows.set_credentials(conn, row.id, self._sealer.seal(dict(credentials)), time.time())
+        await self._pool.evict(row.id)
+        return await self.get(principal, row.id)
+
+    async def remove(self, principal: Principal, account_id: str) -> bool:
+        """Withdraw the caller's access; the account itself goes when no client has access left.
+        Returns True when the account was deleted (its resources with it, each with a deleted event)."""
+        now = time.time()
+        async with self._store.write() as conn:
+            row = await visible_account(conn, principal, account_id)
+            if await rows.revoke_grants(conn, row.id, None if principal.is_admin else principal.client_id):
+                return False
+            doomed = await resource_rows.query(conn, kind=None, scopes=[row.id], limit=10**9)
+            last = await outbox.append(conn, [EventDraft("deleted", r, []) for r in doomed], now)
+            await rows.delete_account(conn, row.id)
+        self._hub.published(last)
+        self._poller.forget(row.id)
+        await self._pool.evict(row.id)
+        return True
+

@@ -1,0 +1,123 @@
+"""Clients and bearer tokens: secrets hashed with scrypt, tokens random and stored as SHA-256 digests."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from cloudgate.errors import Forbidden, InvalidRequest, NotFound, Unauthenticated
+from cloudgate.store import Store
+from cloudgate.store import clients as rows
+
+ADMIN_ID = "admin"
+_SCRYPT = {"length": 32, "n": 2**14, "r": 8, "p": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a gateway client, authenticated by its token."""
+
+    client_id: str
+    name: str
+    is_admin: bool
+    token_id: str | None = None
+
+
+def hash_secret(secret: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = Scrypt(salt=salt, **_SCRYPT).derive(secret.encode())
+    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
+
+
+def secret_matches(secret: str, stored: str) -> bool:
+    try:
+        _scheme, salt, digest = stored.split("$")
+        expected = base64.b64decode(digest)
+        actual = Scrypt(salt=base64.b64decode(salt), **_SCRYPT).derive(secret.encode())
+    except ValueError:
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Auth:
+    def __init__(self, store: Store, token_ttl: float):
+        self._store = store
+        self._ttl = token_ttl
+
+    async def bootstrap_admin(self, secret: str | None) -> str | None:
+        """Create the admin client on first start; returns its secret if one was generated now."""
+        async with self._store.write() as conn:
+            if await rows.admin_exists(conn):
+                return None
+            generated = secret is None
+            secret = secret or secrets.token_urlsafe(24)
+            await rows.insert_client(conn, rows.ClientRow(ADMIN_ID, "admin", hash_secret(secret), True, time.time()))
+        return secret if generated else None
+
+    async def create_client(self, principal: Principal, name: str, *, is_admin: bool = False) -> tuple[rows.ClientRow, str]:
+        """A new client and its secret (shown once)."""
+        if not principal.is_admin:
+            raise Forbidden("only an admin client can create clients")
+        if not name.strip():
+            raise InvalidRequest("client name must not be empty")
+        secret = secrets.token_urlsafe(24)
+        row = rows.ClientRow(f"cl-{secrets.token_hex(8)}", name, hash_secret(secret), is_admin, time.time())
+        async with self._store.write() as conn:
+            await rows.insert_client(conn, row)
+        return row, secret
+
+    async def list_clients(self, principal: Principal) -> list[rows.ClientRow]:
+        if not principal.is_admin:
+            raise Forbidden("only an admin client can list clients")
+        async with self._store.read() as conn:
+            return await rows.list_clients(conn)
+
+    async def issue_token(self, client_id: str, secret: str) -> tuple[str, float]:
+        """Exchange a client's id and secret for a bearer token; returns (token, expires_at)."""
+        async with self._store.read() as conn:
+            client = await rows.get_client(conn, client_id)
+        if client is None or not secret_matches(secret, client.secret_hash):
+            raise Unauthenticated("unknown client id or wrong secret")
+        token = "cgt_" + secrets.token_urlsafe(32)
+        now = time.time()
+        row = rows.TokenRow(f"tok-{secrets.token_hex(8)}", client_id, token_digest(token), now, now + self._ttl, None)
+        async with self._store.write() as conn:
+            await rows.insert_token(conn, row)
+        return token, row.expires_at
+
+    async def authenticate(self, token: str) -> Principal:
+        async with self._store.read() as conn:
+            found = await rows.token_by_hash(conn, token_digest(token))
+        if found is None:
+            raise Unauthenticated("invalid token")
+        token_row, client = found
+        if token_row.revoked_at is not None:
+            raise Unauthenticated("token revoked")
+        if token_row.expires_at <= time.time():
+            raise Unauthenticated("token expired")
+        return Principal(client.id, client.name, client.is_admin, token_row.id)
+
+    async def revoke(self, principal: Principal, token: str | None = None) -> None:
+        """Revoke `token` (or the caller's own); only its client or an admin may."""
+        if token is None:
+            if principal.token_id is None:
+                raise InvalidRequest("no token to revoke")
+            token_id = principal.token_id
+        else:
+            async with self._store.read() as conn:
+                found = await rows.token_by_hash(conn, token_digest(token))
+            if found is None or (found[0].client_id != principal.client_id and not principal.is_admin):
+                raise NotFound("token not found")
+            token_id = found[0].id
+        async with self._store.write() as conn:
+            await rows.revoke_token(conn, token_id, time.time())

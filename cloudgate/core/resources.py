@@ -1,0 +1,63 @@
+"""Reads, served from the store only: filtered, cursor-paginated, limited to what the caller may see."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+
+import orjson
+
+from cloudgate.core.access import visibility
+from cloudgate.core.auth import Principal
+from cloudgate.errors import InvalidRequest, NotFound
+from cloudgate.model import Kind, ResourceRecord
+from cloudgate.store import Store
+from cloudgate.store import resources as rows
+
+MAX_PAGE = 1000
+
+
+def encode_cursor(kind: Kind, after: str) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps({"k": kind.value, "a": after})).decode().rstrip("=")
+
+
+def decode_cursor(kind: Kind, cursor: str) -> str:
+    try:
+        body = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if body["k"] != kind.value or not isinstance(body["a"], str):
+            raise ValueError
+        return body["a"]
+    except (ValueError, KeyError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise InvalidRequest("invalid pagination cursor", details={"field": "cursor"}) from exc
+
+
+class Resources:
+    def __init__(self, store: Store):
+        self._store = store
+
+    async def list(
+        self, principal: Principal, kind: Kind, *, filters: Mapping[str, str] | None = None,
+        cursor: str | None = None, limit: int = 100,
+    ) -> tuple[list[ResourceRecord], str | None]:  # fmt: skip
+        """One page and the cursor of the next (None at the end)."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}", details={"field": "limit"})
+        unknown = set(filters or {}) - rows.FILTERS
+        if unknown:
+            raise InvalidRequest(f"unknown filter(s): {', '.join(sorted(unknown))}", details={"field": "filters"})
+        after = decode_cursor(kind, cursor) if cursor else None
+        async with self._store.read() as conn:
+            seen = await visibility(conn, principal)
+            page = await rows.query(conn, kind=kind, scopes=seen.scopes, filters=filters, after=after, limit=limit + 1)
+        more = len(page) > limit
+        page = page[:limit]
+        return page, encode_cursor(kind, page[-1].id) if more else None
+
+    async def get(self, principal: Principal, resource_id: str, kind: Kind | None = None) -> ResourceRecord:
+        async with self._store.read() as conn:
+            record = await rows.get(conn, resource_id)
+            if record is not None and (kind is None or record.kind == kind):
+                if (await visibility(conn, principal)).sees_scope(record.scope):
+                    return record
+        raise NotFound(f"{(kind or 'resource').replace('_', ' ')} {resource_id} not found")

@@ -1,0 +1,129 @@
+"""The driver contract: what every cloud plug-in implements, and how drivers are found.
+
+A driver speaks to one account on one cloud endpoint. It never touches the store: it
+returns normalized `CloudResource`s and raises `cloudgate.errors` types.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+from cloudgate.errors import Unsupported
+from cloudgate.model import CloudResource, Kind
+
+DRIVER_GROUP = "cloudgate.drivers"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a driver can do, as data that the API, CLI and front-ends read."""
+
+    kinds: frozenset[Kind]
+    create: frozenset[Kind] = frozenset()
+    destroy: frozenset[Kind] = frozenset()
+    edit: Mapping[Kind, frozenset[str]] = field(default_factory=dict)
+    actions: Mapping[Kind, frozenset[str]] = field(default_factory=dict)
+    public_kinds: frozenset[Kind] = frozenset()  # kinds that include resources published to every account
+
+    def require(self, kind: Kind, operation: str, detail: str | None = None) -> None:
+        """Raise Unsupported unless `operation` (list/create/destroy/edit/action) on `kind` is declared."""
+        allowed = {
+            "list": kind in self.kinds,
+            "create": kind in self.create,
+            "destroy": kind in self.destroy,
+            "edit": bool(self.edit.get(kind)) and (detail is None or detail in self.edit[kind]),
+            "action": detail in self.actions.get(kind, frozenset()),
+        }[operation]
+        if not allowed:
+            what = f"{operation} {detail}" if detail else operation
+            raise Unsupported(f"this cloud does not support {what} on {kind.value}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kinds": sorted(k.value for k in self.kinds),
+            "create": sorted(k.value for k in self.create),
+            "destroy": sorted(k.value for k in self.destroy),
+            "edit": {k.value: sorted(v) for k, v in sorted(self.edit.items())},
+            "actions": {k.value: sorted(v) for k, v in sorted(self.actions.items())},
+            "public_kinds": sorted(k.value for k in self.public_kinds),
+        }
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """Everything a driver needs to reach one account."""
+
+    cloud: str
+    endpoint: str
+    region: str | None
+    credentials: Mapping[str, str]
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CloudIdentity:
+    """Who the credentials are on the cloud: `id` is stable and names the account there."""
+
+    id: str
+    name: str
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Driver(abc.ABC):
+    """One account on one cloud endpoint."""
+
+    cloud_type: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+    # Fields a create request of each kind must carry (beyond name), checked before the cloud is called.
+    create_fields: ClassVar[Mapping[Kind, frozenset[str]]] = {}
+
+    def __init__(self, config: AccountConfig):
+        self.config = config
+
+    @abc.abstractmethod
+    async def check_credentials(self) -> CloudIdentity:
+        """Prove the credentials against the cloud; raise CloudAuthFailed when it refuses them."""
+
+    @abc.abstractmethod
+    async def server_time(self) -> datetime:
+        """The cloud's clock (timezone-aware), for the skew check."""
+
+    @abc.abstractmethod
+    async def list(self, kind: Kind) -> list[CloudResource]:
+        """A complete listing of `kind`: every page, or an exception; never partial data."""
+
+    @abc.abstractmethod
+    async def create(self, kind: Kind, spec: Mapping[str, Any]) -> CloudResource:
+        """Ask the cloud for a new resource; returns it as first seen (at least its cloud id)."""
+
+    @abc.abstractmethod
+    async def destroy(self, kind: Kind, cloud_id: str) -> None: ...
+
+    @abc.abstractmethod
+    async def edit(self, kind: Kind, cloud_id: str, changes: Mapping[str, Any]) -> None: ...
+
+    @abc.abstractmethod
+    async def action(self, kind: Kind, cloud_id: str, action: str, params: Mapping[str, Any]) -> None: ...
+
+    async def close(self) -> None:
+        """Release connections; the default driver holds none."""
+
+
+def driver_types() -> dict[str, type[Driver]]:
+    """Every installed driver, by cloud type, from the `cloudgate.drivers` entry points."""
+    found: dict[str, type[Driver]] = {}
+    for ep in entry_points(group=DRIVER_GROUP):
+        found[ep.name] = ep.load()
+    return found
+
+
+def load_driver(cloud_type: str) -> type[Driver]:
+    for ep in entry_points(group=DRIVER_GROUP):
+        if ep.name == cloud_type:
+            return ep.load()
+    raise Unsupported(f"unknown cloud type {cloud_type!r}")

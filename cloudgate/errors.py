@@ -1,0 +1,113 @@
+"""The one exception hierarchy: every error has a stable code, an HTTP status and a message.
+
+Drivers raise these for cloud failures; the core raises them for bad requests; each
+front-end maps them to its own wire format from `code`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CloudgateError(Exception):
+    code: str = "internal_error"
+    status: int = 500
+
+    def __init__(self, message: str, *, retry_after: float | None = None, details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+        self.details = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.retry_after is not None:
+            body["retry_after"] = self.retry_after
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class InvalidRequest(CloudgateError):
+    code, status = "invalid_request", 422
+
+
+class NotFound(CloudgateError):
+    code, status = "not_found", 404
+
+
+class Conflict(CloudgateError):
+    code, status = "conflict", 409
+
+
+class QuotaExceeded(CloudgateError):
+    code, status = "quota_exceeded", 409
+
+
+class Unsupported(CloudgateError):
+    code, status = "unsupported", 422
+
+
+class CloudAuthFailed(CloudgateError):
+    """The cloud refused the account's credentials."""
+
+    code, status = "cloud_auth_failed", 422
+
+
+class ClockSkew(CloudgateError):
+    code, status = "clock_skew", 422
+
+
+class Throttled(CloudgateError):
+    code, status = "throttled", 429
+
+
+class Unavailable(CloudgateError):
+    code, status = "cloud_unavailable", 503
+
+
+class Unauthenticated(CloudgateError):
+    """The gateway client's own token or secret is missing, wrong, expired or revoked."""
+
+    code, status = "unauthenticated", 401
+
+
+class Forbidden(CloudgateError):
+    code, status = "forbidden", 403
+
+
+class PayloadTooLarge(CloudgateError):
+    code, status = "payload_too_large", 413
+
+
+def error_from_dict(body: dict[str, Any]) -> CloudgateError:
+    """Rebuild a typed error from its `to_dict()` form (operations keep errors that way)."""
+    for cls in _ALL_ERRORS:
+        if cls.code == body.get("code"):
+            return cls(body.get("message", ""), retry_after=body.get("retry_after"), details=body.get("details"))
+    return CloudgateError(body.get("message", ""))
+
+
+_ALL_ERRORS: tuple[type[CloudgateError], ...] = (
+    InvalidRequest, NotFound, Conflict, QuotaExceeded, Unsupported, CloudAuthFailed, ClockSkew,
+    Throttled, Unavailable, Unauthenticated, Forbidden, PayloadTooLarge,
+)
+
+
+class OperationFailed(CloudgateError):
+    """The cloud accepted the request but the resource ended in error (or vanished)."""
+
+    code, status = "operation_failed", 409
+
+
+class OperationTimeout(CloudgateError):
+    code, status = "operation_timeout", 504
+
+
+class Interrupted(CloudgateError):
+    """The gateway stopped while the operation ran; its outcome on the cloud is unknown."""
+
+    code, status = "interrupted", 409
+
+
+_ALL_ERRORS += (OperationFailed, OperationTimeout, Interrupted)

@@ -1,0 +1,225 @@
+"""The poller: each (account, kind) on its own interval, bounded concurrency, budgets, backoff, breaker."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cloudgate.connections import AccountRef, DriverPool
+from cloudgate.errors import CloudgateError, Throttled, Unavailable
+from cloudgate.events.hub import EventHub
+from cloudgate.model import Kind
+from cloudgate.poller.diff import DiffStats, ListingTarget, apply_listing
+from cloudgate.poller.limits import TokenBucket, backoff_delay
+from cloudgate.settings import Settings
+from cloudgate.store import Store
+from cloudgate.store import accounts as account_rows
+from cloudgate.store.polls import record_poll
+
+log = logging.getLogger("cloudgate.poller")
+
+PollKey = tuple[str, Kind]
+
+
+@dataclass(slots=True)
+class PollResult:
+    account_id: str
+    kind: Kind
+    stats: DiffStats | None = None
+    error: CloudgateError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Poller:
+    def __init__(
+        self,
+        store: Store,
+        pool: DriverPool,
+        hub: EventHub,
+        settings: Settings,
+        *,
+        now: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ):
+        self._store = store
+        self._pool = pool
+        self._hub = hub
+        self._settings = settings
+        self._now = now
+        self._rng = rng or random.Random()
+        self._global = asyncio.Semaphore(settings.poll_concurrency)
+        self._per_endpoint: dict[tuple[str, str], asyncio.Semaphore] = {}
+        self._buckets: dict[str, TokenBucket] = {}
+        self._locks: dict[PollKey, asyncio.Lock] = {}
+        self._inflight: dict[PollKey, asyncio.Task[PollResult]] = {}
+        self._account_failures: dict[str, int] = {}
+        self._degraded: set[str] = set()
+        self._kind_failures: dict[PollKey, int] = {}
+        self._due: list[tuple[float, str, Kind]] = []
+        self._next: dict[PollKey, float] = {}
+        self._wake = asyncio.Event()
+
+    # -- one poll ----------------------------------------------------------------------------
+
+    def lock(self, account_id: str, kind: Kind) -> asyncio.Lock:
+        """Held while a listing of (account, kind) is taken and applied; a gateway create holds it
+        between the cloud naming the new resource and the store recording that name."""
+        return self._locks.setdefault((account_id, kind), asyncio.Lock())
+
+    async def poll(self, account_id: str, kind: Kind) -> PollResult:
+        """List (account, kind) completely and apply it; joins a poll of the same pair already running."""
+        key = (account_id, kind)
+        running = self._inflight.get(key)
+        if running is None:
+            running = asyncio.ensure_future(self._poll(account_id, kind))
+            self._inflight[key] = running
+            running.add_done_callback(lambda _t: self._inflight.pop(key, None))
+        return await asyncio.shield(running)
+
+    async def _poll(self, account_id: str, kind: Kind) -> PollResult:
+        try:
+            driver, ref = await self._pool.get(account_id)
+        except CloudgateError as exc:
+            return PollResult(account_id, kind, error=exc)
+        bucket = self._bucket(account_id)
+        async with self._global, self._endpoint_semaphore(ref):
+            await bucket.acquire()
+            async with self.lock(account_id, kind):
+                try:
+                    listing = await driver.list(kind)
+                except Exception as exc:  # noqa: BLE001 - any driver failure is a failed poll, never a crash
+                    error = exc if isinstance(exc, CloudgateError) else Unavailable(f"driver error: {exc!r}")
+                    if not isinstance(exc, CloudgateError):
+                        log.exception("driver %s failed listing %s", ref.cloud, kind.value)
+                    if isinstance(error, Throttled) and error.retry_after:
+                        bucket.block_for(error.retry_after)
+                    await self._failed(ref, kind, error)
+                    return PollResult(account_id, kind, error=error)
+                stats = await self._apply(ref, kind, driver.capabilities.public_kinds, listing)
+        self._hub.published(stats.last_seq)
+        return PollResult(account_id, kind, stats=stats)
+
+    async def _apply(self, ref: AccountRef, kind: Kind, public_kinds: frozenset[Kind], listing: list) -> DiffStats:
+        now = self._now()
+        has_public = kind in public_kinds
+        own = [r for r in listing if not r.public] if has_public else listing
+        async with self._store.write() as conn:
+            stats = await apply_listing(conn, ListingTarget(ref.scope, ref.id, ref.cloud, kind), own, now)
+            if has_public:
+                public = [r for r in listing if r.public]
+                shared = await apply_listing(conn, ListingTarget(ref.public_scope, None, ref.cloud, kind), public, now)
+                stats.created += shared.created
+                stats.updated += shared.updated
+                stats.deleted += shared.deleted
+                stats.last_seq = shared.last_seq or stats.last_seq
+            await record_poll(conn, ref.id, kind.value, now, error=None, resources=len(listing))
+            if ref.id in self._degraded:
+                await account_rows.set_health(conn, ref.id, "ok", None, now)
+        self._degraded.discard(ref.id)
+        self._account_failures[ref.id] = 0
+        self._kind_failures[(ref.id, kind)] = 0
+        return stats
+
+    async def _failed(self, ref: AccountRef, kind: Kind, error: CloudgateError) -> None:
+        now = self._now()
+        failures = self._account_failures.get(ref.id, 0) + 1
+        self._account_failures[ref.id] = failures
+        self._kind_failures[(ref.id, kind)] = self._kind_failures.get((ref.id, kind), 0) + 1
+        async with self._store.write() as conn:
+            await record_poll(conn, ref.id, kind.value, now, error=error.to_dict(), resources=None)
+            if failures >= self._settings.breaker_threshold:
+                # The breaker opens: the account shows degraded with its last error until a poll succeeds.
+                await account_rows.set_health(conn, ref.id, "degraded", {**error.to_dict(), "kind": kind.value}, now)
+                self._degraded.add(ref.id)
+
+    def _bucket(self, account_id: str) -> TokenBucket:
+        bucket = self._buckets.get(account_id)
+        if bucket is None:
+            bucket = TokenBucket(self._settings.account_requests_per_second, self._settings.account_request_burst)
+            self._buckets[account_id] = bucket
+        return bucket
+
+    def _endpoint_semaphore(self, ref: AccountRef) -> asyncio.Semaphore:
+        key = (ref.cloud, ref.endpoint)
+        semaphore = self._per_endpoint.get(key)
+        if semaphore is None:
+            semaphore = asyncio.Semaphore(self._settings.poll_concurrency_per_endpoint)
+            self._per_endpoint[key] = semaphore
+        return semaphore
+
+    # -- the schedule ------------------------------------------------------------------------
+
+    async def watch(self, account_id: str) -> None:
+        """Start polling every kind the account's driver lists, soon."""
+        driver, _ref = await self._pool.get(account_id)
+        loop_now = asyncio.get_running_loop().time()
+        for kind in sorted(driver.capabilities.kinds):
+            self._schedule((account_id, kind), loop_now + self._rng.uniform(0, 0.25))
+
+    def forget(self, account_id: str) -> None:
+        for key in [key for key in self._next if key[0] == account_id]:
+            del self._next[key]
+        self._account_failures.pop(account_id, None)
+        self._degraded.discard(account_id)
+        self._buckets.pop(account_id, None)
+
+    def _schedule(self, key: PollKey, when: float) -> None:
+        self._next[key] = when
+        heapq.heappush(self._due, (when, key[0], key[1]))
+        self._wake.set()
+
+    def _delay_after(self, result: PollResult) -> float:
+        if result.ok:
+            return self._settings.poll_interval(result.kind)
+        failures = self._kind_failures.get((result.account_id, result.kind), 1)
+        delay = backoff_delay(failures, self._settings.backoff_base_seconds, self._settings.backoff_max_seconds, self._rng)
+        retry_after = result.error.retry_after if result.error else None
+        return max(delay, retry_after or 0.0)
+
+    async def _poll_then_reschedule(self, key: PollKey) -> None:
+        result = await self.poll(*key)
+        if key in self._next:  # not forgotten meanwhile
+            self._schedule(key, asyncio.get_running_loop().time() + self._delay_after(result))
+
+    async def run(self) -> None:
+        """Poll every watched (account, kind) when due, until cancelled."""
+        async with self._store.read() as conn:
+            known = await account_rows.list_accounts(conn)
+        for account in known:
+            try:
+                await self.watch(account.id)
+            except CloudgateError as exc:
+                log.warning("account %s cannot be polled: %s", account.id, exc.message)
+        running: set[asyncio.Task] = set()
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                now = loop.time()
+                while self._due and self._due[0][0] <= now:
+                    when, account_id, kind = heapq.heappop(self._due)
+                    key = (account_id, kind)
+                    if self._next.get(key) != when:
+                        continue  # superseded or forgotten
+                    del self._next[key]
+                    self._next[key] = float("inf")  # in progress: not due until rescheduled
+                    task = asyncio.create_task(self._poll_then_reschedule(key))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                self._wake.clear()
+                timeout = self._due[0][0] - loop.time() if self._due else None
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                except TimeoutError:
+                    pass
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)

@@ -1,0 +1,61 @@
+"""All configuration in one object, read once from the environment (prefix CLOUDGATE_) and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cloudgate.model import Kind
+
+DEFAULT_POLL_INTERVALS: dict[str, float] = {
+    Kind.INSTANCE: 30.0,
+    Kind.VOLUME: 30.0,
+    Kind.SNAPSHOT: 30.0,
+    Kind.IMAGE: 300.0,
+    Kind.SUBNET: 300.0,
+    Kind.KEYPAIR: 300.0,
+    Kind.SECURITY_GROUP: 300.0,
+    Kind.DATACENTER: 3600.0,
+    Kind.FLAVOR: 3600.0,
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLOUDGATE_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Path("./cloudgate-data")
+    database_url: str | None = None  # default: SQLite file in data_dir
+    secret_key: str | None = None  # Fernet key for credentials at rest; default: generated into data_dir
+    admin_secret: str | None = None  # default: generated on first start and shown once
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1_000_000
+    token_ttl_seconds: float = 3600.0
+
+    poll_intervals: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_POLL_INTERVALS))
+    poll_concurrency: int = 32
+    poll_concurrency_per_endpoint: int = 8
+    account_requests_per_second: float = 10.0
+    account_request_burst: int = 20
+    backoff_base_seconds: float = 2.0
+    backoff_max_seconds: float = 300.0
+    breaker_threshold: int = 5
+    fast_poll_interval: float = 1.0
+    operation_timeout_seconds: float = 900.0
+    consistency_grace_seconds: float = 120.0
+    run_poller: bool = True
+
+    max_clock_skew_seconds: float = 300.0
+    event_retention_seconds: float = 7 * 24 * 3600.0
+    events_page_max: int = 1000
+
+    demo: bool = False  # seed two simulated clouds with demo accounts and resources
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'cloudgate.db'}"
+
+    def poll_interval(self, kind: Kind) -> float:
+        return float(self.poll_intervals.get(kind.value, DEFAULT_POLL_INTERVALS[kind]))

@@ -1,0 +1,73 @@
+"""Operations: the async jobs behind every mutation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from cloudgate.store.schema import operations
+
+OPERATION_STATES = ("pending", "running", "succeeded", "failed")
+
+
+@dataclass(slots=True)
+class OperationRow:
+    id: str
+    client_id: str
+    account_id: str
+    kind: str
+    resource_id: str
+    action: str
+    params: dict[str, Any]
+    state: str
+    error: dict[str, Any] | None
+    result: dict[str, Any] | None
+    idempotency_key: str | None
+    created_at: float
+    updated_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "account": self.account_id,
+            "kind": self.kind,
+            "resource_id": self.resource_id,
+            "action": self.action,
+            "state": self.state,
+            "error": self.error,
+            "result": self.result,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+async def insert_operation(conn: AsyncConnection, row: OperationRow) -> None:
+    await conn.execute(insert(operations).values(**{f: getattr(row, f) for f in OperationRow.__slots__}))
+
+
+async def get_operation(conn: AsyncConnection, operation_id: str) -> OperationRow | None:
+    row = (await conn.execute(select(operations).where(operations.c.id == operation_id))).mappings().first()
+    return OperationRow(**row) if row else None
+
+
+async def by_idempotency_key(conn: AsyncConnection, client_id: str, key: str) -> OperationRow | None:
+    query = select(operations).where(operations.c.client_id == client_id, operations.c.idempotency_key == key)
+    row = (await conn.execute(query)).mappings().first()
+    return OperationRow(**row) if row else None
+
+
+async def unfinished(conn: AsyncConnection) -> list[OperationRow]:
+    query = select(operations).where(operations.c.state.in_(("pending", "running"))).order_by(operations.c.created_at)
+    return [OperationRow(**row) for row in (await conn.execute(query)).mappings()]
+
+
+async def set_state(
+    conn: AsyncConnection, operation_id: str, state: str, at: float, *, error: dict | None = None, result: dict | None = None
+) -> None:
+    values: dict[str, Any] = {"state": state, "updated_at": at, "error": error}
+    if result is not None:
+        values["result"] = result
+    await conn.execute(update(operations).where(operations.c.id == operation_id).values(**values))
