@@ -1,0 +1,239 @@
+"""SimCloud: a fake cloud with its own API, accounts, clock and faults, held in memory.
+
+Its API methods are what a driver calls over the "wire": they authenticate, go through
+the fault injector, apply the timed transitions that are due, and answer in the cloud's
+native vocabulary (collections "servers", "volumes"…, statuses "BUILD", "ACTIVE"…,
+`SimApiError` codes). The `oob_*`, `churn` and `populate` methods are the cloud's
+console: changes made behind the gateway's back, with no credentials and no faults.
+"""
+
+from __future__ import annotations
+
+import hmac
+import itertools
+import random
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from cloudgate.drivers.sim import bulk
+from cloudgate.drivers.sim.account import Account
+from cloudgate.drivers.sim.catalog import DEFAULT_REGIONS, Catalog
+from cloudgate.drivers.sim.clock import SimClock
+from cloudgate.drivers.sim.faults import Faults
+from cloudgate.drivers.sim.lifecycle import Delays
+from cloudgate.drivers.sim.native import STATUSES, SimApiError
+from cloudgate.drivers.sim.params import invalid
+from cloudgate.drivers.sim.provision import Provisioner
+from cloudgate.drivers.sim.rows import Stateful
+from cloudgate.drivers.sim.table import AccountTable, Table
+
+
+class Credentials(NamedTuple):
+    access_key: str
+    secret_key: str
+
+
+class SimCloud:
+    """One endpoint of the simulated cloud."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        seed: int = 0,
+        clock: SimClock | None = None,
+        regions: Mapping[str, Sequence[str]] | None = None,
+        page_size: int = 100,
+        delays: Delays | None = None,
+    ):
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        self.endpoint = endpoint
+        self.clock = clock or SimClock.real()
+        self.page_size = page_size
+        self.delays = delays or Delays()
+        self.faults = Faults(seed=seed)
+        seqs = itertools.count(1)
+        self.catalog = Catalog(regions or DEFAULT_REGIONS, seqs, self.clock.now())
+        self._provisioner = Provisioner(self.catalog, self.clock, self.delays, seqs, random.Random(f"keys:{seed}"))
+        self._accounts: dict[str, Account] = {}  # by project
+        self._by_access_key: dict[str, Account] = {}
+
+    @property
+    def regions(self) -> list[str]:
+        return list(self.catalog.regions)
+
+    def add_account(
+        self, access_key: str, secret_key: str, project: str, quotas: Mapping[str, int] | None = None
+    ) -> None:
+        if project in self._accounts or access_key in self._by_access_key:
+            raise ValueError(f"project {project!r} or its access key already exists")
+        account = Account(project, access_key, secret_key, self.catalog.regions, quotas)
+        self._accounts[project] = self._by_access_key[access_key] = account
+
+    def usage(self, project: str) -> dict[str, int]:
+        """What the project's resources count against its quotas (instances, cores, volumes, volume_gb, snapshots)."""
+        self._provisioner.settle()
+        return dict(self._account(project).usage)
+
+    # -- the API ------------------------------------------------------------------------
+
+    async def whoami(self, credentials: Credentials) -> dict[str, Any]:
+        account = await self._enter(credentials)
+        return {"project": account.project, "access_key": account.access_key}
+
+    async def server_time(self) -> float:
+        """The cloud's clock, as its responses report it (skewed when `faults.clock_skew` says so)."""
+        await self.faults.on_call()
+        return self.clock.now() + self.faults.clock_skew
+
+    async def list_page(
+        self, credentials: Credentials, collection: str, region: str, token: str | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a collection in creation order, and the token of the next page (None at the end)."""
+        account = await self._enter(credentials)
+        page_number, after = _parse_token(token)
+        self.faults.on_page(page_number)
+        now = self.clock.now()
+        visible = (
+            row
+            for table in self._listed_tables(account, region, collection)
+            for row in table.after(after)
+            if row.visible_at <= now
+        )
+        rows = list(itertools.islice(visible, self.page_size + 1))
+        next_token = f"{page_number + 1}:{rows[self.page_size - 1].seq}" if len(rows) > self.page_size else None
+        return [row.wire() for row in rows[: self.page_size]], next_token
+
+    async def create(
+        self, credentials: Credentials, collection: str, region: str, spec: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        account = await self._enter(credentials)
+        return self._create(account, region, collection, spec)
+
+    async def update(
+        self, credentials: Credentials, collection: str, region: str, cloud_id: str, changes: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        table, row = await self._addressed(credentials, collection, region, cloud_id)
+        self._provisioner.update(table, row, changes)
+        return row.wire()
+
+    async def delete(self, credentials: Credentials, collection: str, region: str, cloud_id: str) -> None:
+        table, row = await self._addressed(credentials, collection, region, cloud_id)
+        self._provisioner.delete(table, row)
+
+    async def perform(
+        self,
+        credentials: Credentials,
+        collection: str,
+        region: str,
+        cloud_id: str,
+        action: str,
+        spec: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Run an action ("start", "stop", "reboot" on servers; "attach", "detach" on volumes)."""
+        table, row = await self._addressed(credentials, collection, region, cloud_id)
+        self._provisioner.perform(table, row, action, spec or {})
+        return row.wire()
+
+    # -- the console: out-of-band changes, no credentials, no faults -----------------------
+
+    def oob_create(self, project: str, collection: str, *, region: str | None = None, **spec: Any) -> dict[str, Any]:
+        """Create a resource as the project's owner would from the cloud's console (same rules as the API)."""
+        self._provisioner.settle()
+        return self._create(self._account(project), region or self.regions[0], collection, spec)
+
+    def oob_update(self, project: str, collection: str, cloud_id: str, **fields: Any) -> dict[str, Any]:
+        """Change a resource behind the gateway's back: any updatable field, and `status` (any native one)."""
+        self._provisioner.settle()
+        table, row = self._provisioner.locate(self._account(project), collection, cloud_id)
+        status = fields.pop("status", None)
+        if status is not None and (not isinstance(row, Stateful) or status not in STATUSES[collection]):
+            raise invalid(f"{collection} have no status {status!r}")
+        self._provisioner.update(table, row, fields)
+        if status is not None:
+            self._provisioner.set_status(table, row, status, self.clock.now())
+        return row.wire()
+
+    def oob_delete(self, project: str, collection: str, cloud_id: str) -> None:
+        """Make a resource vanish at once, whatever its state or users."""
+        self._provisioner.settle()
+        table, row = self._provisioner.locate(self._account(project), collection, cloud_id)
+        self._provisioner.purge(table, row, self.clock.now())
+
+    def churn(self, project: str, fraction: float, rng: random.Random) -> int:
+        """Rename, retag, power-cycle or delete about `fraction` of a project's resources; returns how many."""
+        self._provisioner.settle()
+        return bulk.churn(self._provisioner, self._account(project), fraction, rng)
+
+    def populate(
+        self,
+        project: str,
+        region: str,
+        *,
+        servers: int = 0,
+        volumes: int = 0,
+        snapshots: int = 0,
+        images: int = 0,
+        subnets: int = 0,
+        keypairs: int = 0,
+        security_groups: int = 0,
+    ) -> None:
+        """Bulk-add settled resources (ACTIVE, READY…) quickly; quotas are not checked but usage counts."""
+        counts = {
+            "servers": servers, "volumes": volumes, "snapshots": snapshots, "images": images,
+            "subnets": subnets, "keypairs": keypairs, "security_groups": security_groups,
+        }
+        bulk.populate(self._provisioner, self._account(project), region, counts)
+
+    # -- inside -------------------------------------------------------------------------
+
+    async def _enter(self, credentials: Credentials) -> Account:
+        """What every authenticated call goes through: network faults, authentication, due transitions."""
+        await self.faults.on_call()
+        account = self._by_access_key.get(credentials.access_key)
+        if account is None or not hmac.compare_digest(account.secret_key.encode(), credentials.secret_key.encode()):
+            raise SimApiError("AuthFailure", "the access key or secret key is wrong")
+        self._provisioner.settle()
+        return account
+
+    async def _addressed(
+        self, credentials: Credentials, collection: str, region: str, cloud_id: str
+    ) -> tuple[AccountTable, Any]:
+        account = await self._enter(credentials)
+        table = account.table(region, collection)
+        return table, self._provisioner.find(table, cloud_id)
+
+    def _create(self, account: Account, region: str, collection: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+        row, extra = self._provisioner.create(account, region, collection, spec)
+        row.visible_at = row.created + self.faults.consistency_delay
+        return {**row.wire(), **extra}
+
+    def _account(self, project: str) -> Account:
+        try:
+            return self._accounts[project]
+        except KeyError:
+            raise SimApiError("NotFound", f"no project {project!r}") from None
+
+    def _listed_tables(self, account: Account, region: str, collection: str) -> Iterator[Table]:
+        """The tables a listing walks, in sequence order: public images come before private ones."""
+        if region not in self.catalog.regions:
+            raise invalid(f"no region {region!r}")
+        if collection == "locations":
+            yield self.catalog.locations[region]
+        elif collection == "flavors":
+            yield self.catalog.flavors
+        else:
+            if collection == "images":
+                yield self.catalog.public_images
+            yield account.table(region, collection)
+
+
+def _parse_token(token: str | None) -> tuple[int, int]:
+    """(page number, sequence number the page starts after) from a page token."""
+    if token is None:
+        return 1, 0
+    page, _, after = token.partition(":") if isinstance(token, str) else ("", "", "")
+    if not (page.isdigit() and after.isdigit()):
+        raise invalid(f"bad page token {token!r}")
+    return int(page), int(after)

@@ -1,0 +1,118 @@
+"""SimDriver: cloudgate's driver for a SimCloud, speaking to it the way a driver speaks to a real cloud."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from cloudgate.drivers.base import AccountConfig, Capabilities, CloudIdentity, Driver
+from cloudgate.drivers.sim.cloud import Credentials, SimCloud
+from cloudgate.drivers.sim.registry import get_cloud
+from cloudgate.drivers.sim.translate import (
+    ACTIONS,
+    COLLECTIONS,
+    CREATE_FIELDS,
+    EDIT_FIELDS,
+    REQUIRED_FIELDS,
+    native_errors,
+    normalize,
+    to_native,
+)
+from cloudgate.errors import InvalidRequest
+from cloudgate.model import CloudResource, Kind
+
+
+class SimDriver(Driver):
+    """One account on a registered SimCloud.
+
+    `config.endpoint` names the cloud (see `registry.register`), `config.region` one of
+    its regions (default: its first), `config.credentials` holds `access_key` and
+    `secret_key`.
+    """
+
+    cloud_type = "sim"
+    capabilities = Capabilities(
+        kinds=frozenset(COLLECTIONS),
+        create=frozenset(CREATE_FIELDS),
+        destroy=frozenset(CREATE_FIELDS),
+        edit={kind: frozenset(fields) for kind, fields in EDIT_FIELDS.items()},
+        actions={kind: frozenset(actions) for kind, actions in ACTIONS.items()},
+        public_kinds=frozenset({Kind.IMAGE}),
+    )
+    create_fields = REQUIRED_FIELDS
+
+    def __init__(self, config: AccountConfig):
+        super().__init__(config)
+        self._credentials = Credentials(
+            config.credentials.get("access_key", ""), config.credentials.get("secret_key", "")
+        )
+
+    async def check_credentials(self) -> CloudIdentity:
+        with native_errors():
+            identity = await self._cloud().whoami(self._credentials)
+        return CloudIdentity(id=identity["project"], name=identity["project"])
+
+    async def server_time(self) -> datetime:
+        with native_errors():
+            timestamp = await self._cloud().server_time()
+        return datetime.fromtimestamp(timestamp, tz=UTC)
+
+    async def list(self, kind: Kind) -> list[CloudResource]:
+        self.capabilities.require(kind, "list")
+        raws: list[dict[str, Any]] = []
+        with native_errors():
+            cloud = self._cloud()
+            token = None
+            while True:
+                page, token = await cloud.list_page(self._credentials, COLLECTIONS[kind], self._region(cloud), token)
+                raws.extend(page)
+                if token is None:
+                    break
+        return [normalize(kind, raw) for raw in raws]
+
+    async def create(self, kind: Kind, spec: Mapping[str, Any]) -> CloudResource:
+        self.capabilities.require(kind, "create")
+        missing = sorted(field for field in {"name", *REQUIRED_FIELDS[kind]} if spec.get(field) is None)
+        if missing:
+            raise InvalidRequest(f"a {kind.value} needs {', '.join(missing)}")
+        native = to_native(CREATE_FIELDS[kind], spec)
+        with native_errors():
+            cloud = self._cloud()
+            raw = await cloud.create(self._credentials, COLLECTIONS[kind], self._region(cloud), native)
+        private_key = raw.pop("private_key", None)  # returned once, by this call only; kept out of cloud_attrs
+        resource = normalize(kind, raw)
+        if private_key is not None:
+            resource.attrs["private_key"] = private_key
+        return resource
+
+    async def destroy(self, kind: Kind, cloud_id: str) -> None:
+        self.capabilities.require(kind, "destroy")
+        with native_errors():
+            cloud = self._cloud()
+            await cloud.delete(self._credentials, COLLECTIONS[kind], self._region(cloud), cloud_id)
+
+    async def edit(self, kind: Kind, cloud_id: str, changes: Mapping[str, Any]) -> None:
+        self.capabilities.require(kind, "edit")
+        for field in changes:
+            self.capabilities.require(kind, "edit", field)
+        native = to_native(EDIT_FIELDS[kind], changes)
+        with native_errors():
+            cloud = self._cloud()
+            await cloud.update(self._credentials, COLLECTIONS[kind], self._region(cloud), cloud_id, native)
+
+    async def action(self, kind: Kind, cloud_id: str, action: str, params: Mapping[str, Any]) -> None:
+        self.capabilities.require(kind, "action", action)
+        native_action, param_fields = ACTIONS[kind][action]
+        native = to_native(param_fields, params)
+        with native_errors():
+            cloud = self._cloud()
+            await cloud.perform(
+                self._credentials, COLLECTIONS[kind], self._region(cloud), cloud_id, native_action, native
+            )
+
+    def _cloud(self) -> SimCloud:
+        return get_cloud(self.config.endpoint)
+
+    def _region(self, cloud: SimCloud) -> str:
+        return self.config.region or cloud.regions[0]
