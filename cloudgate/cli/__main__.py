@@ -1,0 +1,3 @@
+from cloudgate.cli.main import app
+
+app(prog_name="cloudgate")

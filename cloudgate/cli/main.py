@@ -1,0 +1,31 @@
+"""The `cloudgate` command: every group and command, and the global options given before them."""
+
+from __future__ import annotations
+
+import typer
+
+from cloudgate.cli import accounts, auth, events, info, resources, serve
+from cloudgate.cli.base import GlobalOptions, OutputOption, TokenOption, UrlOption
+
+app = typer.Typer(
+    name="cloudgate",
+    help="A multi-cloud gateway: serve it, or manage accounts and resources through one.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals hold secrets and tokens
+)
+
+
+@app.callback()
+def global_options(
+    ctx: typer.Context, output: OutputOption = None, url: UrlOption = None, token: TokenOption = None
+) -> None:
+    """Global options given before the command; the same options after it win over these."""
+    ctx.obj = GlobalOptions(output, url, token)
+
+
+app.command("serve")(serve.serve)
+auth.register(app)
+app.add_typer(accounts.accounts)
+resources.register(app)
+app.add_typer(events.events)
+info.register(app)

@@ -1,0 +1,48 @@
+"""`cloudgate serve`: the whole gateway in one process (API, poller, operations, events)."""
+
+from __future__ import annotations
+
+import asyncio
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class LogLevel(StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+HostOption = Annotated[
+    str | None, typer.Option("--host", help="Address to listen on (default 127.0.0.1, or CLOUDGATE_HOST).")
+]
+PortOption = Annotated[
+    int | None, typer.Option("--port", min=1, max=65535, help="Port (default 8080, or CLOUDGATE_PORT).")
+]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option("--data-dir", file_okay=False, help="Store and keys (default ./cloudgate-data or CLOUDGATE_DATA_DIR)."),
+]
+DemoOption = Annotated[
+    bool, typer.Option("--demo/--no-demo", envvar="CLOUDGATE_DEMO", help="Seed two simulated clouds.")
+]
+LogLevelOption = Annotated[LogLevel, typer.Option("--log-level", help="Server log level.")]
+
+
+def serve(
+    host: HostOption = None, port: PortOption = None, data_dir: DataDirOption = None, demo: DemoOption = True,
+    log_level: LogLevelOption = LogLevel.INFO,
+) -> None:
+    """Run the gateway (API, poller, operations, events) until SIGINT or SIGTERM."""
+    # Imported here: the server's dependencies take seconds to import, and every other command
+    # is a small HTTP client that should not pay for them.
+    from cloudgate.cli.server import run
+    from cloudgate.settings import Settings
+
+    given = {"host": host, "port": port, "data_dir": data_dir}
+    settings = Settings(demo=demo, **{k: v for k, v in given.items() if v is not None})
+    asyncio.run(run(settings, log_level))

@@ -1,0 +1,87 @@
+"""Running the gateway in this process: open it, seed the demo, serve HTTP until SIGINT/SIGTERM, close it."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import typer
+import uvicorn
+
+from cloudgate.api import create_app
+from cloudgate.cli.serve import LogLevel
+from cloudgate.core.auth import ADMIN_ID
+from cloudgate.core.gateway import Gateway
+from cloudgate.demo import DemoInfo, register_demo_clouds, seed_demo
+from cloudgate.settings import Settings
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def banner(url: str, admin_secret: str | None, demo: DemoInfo | None) -> list[str]:
+    """What serve prints once it is about to listen: where, how to log in, and the demo's accounts."""
+    lines = [f"cloudgate listening on {url}", f"admin client id: {ADMIN_ID}"]
+    if admin_secret is not None:
+        lines += [
+            f"admin secret: {admin_secret}",
+            "  (shown only this once: the gateway keeps a hash of it)",
+            f"  log in with: cloudgate login --url {url} --client-id {ADMIN_ID} --secret {admin_secret}",
+        ]
+    if demo is not None:
+        lines.append("demo accounts (registered for admin):")
+        lines += [f"  {a.id}  {a.name:<12} cloud=sim endpoint={a.endpoint} project={a.project}" for a in demo.accounts]
+        lines.append("demo credentials to try with `cloudgate account add`:")
+        lines += [
+            f"  --cloud sim --endpoint {c.endpoint} --credential access_key={c.access_key} "
+            f"--credential secret_key={c.secret_key}"
+            for c in demo.unregistered
+        ]
+    return lines
+
+
+class StopRequest:
+    """Set by SIGINT/SIGTERM: tells uvicorn to shut down gracefully, so the gateway closes after it."""
+
+    def __init__(self) -> None:
+        self.server: uvicorn.Server | None = None
+        self.requested = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+        if self.server is not None:
+            self.server.should_exit = True
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        # uvicorn catches these signals while it serves, then restores and re-raises them: to this
+        # handler, so that the re-raise neither kills the process nor cancels the gateway's close.
+        previous = {sig: signal.signal(sig, self) for sig in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+async def run(settings: Settings, log_level: LogLevel) -> None:
+    stop = StopRequest()
+    with stop.installed():
+        if settings.demo:
+            register_demo_clouds()  # before the gateway starts: its poller reaches the demo accounts
+        gateway = await Gateway.open(settings)
+        try:
+            await gateway.start()
+            demo = await seed_demo(gateway) if settings.demo else None
+            config = uvicorn.Config(
+                create_app(gateway=gateway), host=settings.host, port=settings.port, log_level=log_level.value,
+                lifespan="on", timeout_graceful_shutdown=5,
+            )  # fmt: skip
+            stop.server = uvicorn.Server(config)
+            for line in banner(f"http://{settings.host}:{settings.port}", gateway.admin_secret, demo):
+                typer.echo(line)
+            if not stop.requested:
+                await stop.server.serve()
+        finally:
+            await gateway.close()
