@@ -343,10 +343,11 @@ class Operations:
                     await self._drop_placeholder(op.resource_id)
         return len(stale)
 
-    async def wait_idle(self) -> None:
-        """Wait for every running operation to finish (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+    async def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no operation runs, at most `timeout` seconds; True if none does."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
+        return not self._tasks
 
     async def stop(self) -> None:
         for task in list(self._tasks):

@@ -35,7 +35,7 @@ async def record_poll(
         values["last_success_at"] = at
         values["resources"] = resources or 0
     if current is None:
-        await conn.execute(poll_state.insert().values(account_id=account_id, kind=kind, resources=0, **values))
+        await conn.execute(poll_state.insert().values({"account_id": account_id, "kind": kind, "resources": 0, **values}))
     else:
         await conn.execute(
             update(poll_state).where(poll_state.c.account_id == account_id, poll_state.c.kind == kind).values(**values)
