@@ -176,7 +176,9 @@ class Poller:
         heapq.heappush(self._due, (when, key[0], key[1]))
         self._wake.set()
 
-    def _delay_after(self, result: PollResult) -> float:
+    def delay_after(self, result: PollResult) -> float:
+        """How long until (account, kind) is polled again after `result`: its interval, or backoff
+        (never shorter than what the cloud asked for with Retry-After)."""
         if result.ok:
             return self._settings.poll_interval(result.kind)
         failures = self._kind_failures.get((result.account_id, result.kind), 1)
@@ -187,7 +189,7 @@ class Poller:
     async def _poll_then_reschedule(self, key: PollKey) -> None:
         result = await self.poll(*key)
         if key in self._next:  # not forgotten meanwhile
-            self._schedule(key, asyncio.get_running_loop().time() + self._delay_after(result))
+            self._schedule(key, asyncio.get_running_loop().time() + self.delay_after(result))
 
     async def run(self) -> None:
         """Poll every watched (account, kind) when due, until cancelled."""
