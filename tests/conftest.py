@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
 from cloudgate.core.auth import ADMIN_ID, Principal
@@ -40,18 +39,9 @@ async def database_url(request, tmp_path) -> AsyncIterator[str]:
         yield f"sqlite+aiosqlite:///{tmp_path}/store.sqlite"
         return
     server: postgres.PostgresServer = request.getfixturevalue("postgres_server")
-    name = f"t_{secrets.token_hex(6)}"
-    admin = await asyncpg.connect(server.admin_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield server.url(name)
-    admin = await asyncpg.connect(server.admin_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    url = await server.create_database()
+    yield url
+    await server.drop_database(url)
 
 
 @dataclass

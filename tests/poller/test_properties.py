@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -140,13 +139,4 @@ def test_store_equals_cloud_and_events_replay_to_store_sqlite(plan, seed):
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(plan=steps, seed=st.integers(0, 2**16))
 def test_store_equals_cloud_and_events_replay_to_store_postgres(postgres_server, plan, seed):
-    async def fresh_database() -> str:
-        name = f"p_{secrets.token_hex(6)}"
-        admin = await asyncpg.connect(postgres_server.admin_dsn)
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-        return postgres_server.url(name)
-
-    asyncio.run(_example(plan, seed, asyncio.run(fresh_database())))
+    asyncio.run(_example(plan, seed, asyncio.run(postgres_server.create_database())))

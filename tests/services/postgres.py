@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -13,6 +14,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import asyncpg
 
 
 def _bindir() -> Path | None:
@@ -47,6 +50,22 @@ class PostgresServer:
 
     def url(self, database: str) -> str:
         return f"postgresql+asyncpg://cloudgate@127.0.0.1:{self.port}/{database}"
+
+    async def _admin(self, statement: str) -> None:
+        admin = await asyncpg.connect(self.admin_dsn)
+        try:
+            await admin.execute(statement)
+        finally:
+            await admin.close()
+
+    async def create_database(self) -> str:
+        """A new empty database; returns its SQLAlchemy URL."""
+        name = f"t_{secrets.token_hex(6)}"
+        await self._admin(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    async def drop_database(self, url: str) -> None:
+        await self._admin(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
     def stop(self) -> None:
         if self.process.poll() is None:
