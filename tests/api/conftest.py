@@ -29,7 +29,7 @@ T = TypeVar("T")
 def api_settings(data_dir: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "data_dir": data_dir, "database_url": f"sqlite+aiosqlite:///{data_dir}/db.sqlite", "run_poller": False,
-        "fast_poll_interval": 0.05, "admin_secret": ADMIN_SECRET,
+        "fast_poll_interval": 0.05, "admin_secret": ADMIN_SECRET, "sse_heartbeat_seconds": 0.2,
     }  # fmt: skip
     return Settings(**{**values, **overrides})
 
@@ -124,7 +124,7 @@ async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
 
 @pytest.fixture
 def app(gateway: Gateway) -> FastAPI:
-    return create_app(gateway=gateway, heartbeat_seconds=0.2)
+    return create_app(gateway=gateway)
 
 
 @pytest.fixture

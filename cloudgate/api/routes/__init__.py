@@ -1,0 +1,17 @@
+"""The /v1 routes, one module per area."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cloudgate.api.routes import accounts, clients, events, operations, resources, system, tokens
+
+ROUTERS: list[APIRouter] = [
+    tokens.router, clients.router, accounts.router, *resources.routers, operations.router, events.router, system.router,
+]  # fmt: skip
+
+
+def served_names(routers: list[APIRouter]) -> frozenset[str]:
+    """The first path segments under /v1 that some route serves ("instances", "accounts", …)."""
+    paths = (route.path for router in routers for route in router.routes)
+    return frozenset(path.split("/")[2] for path in paths if path.startswith("/v1/"))

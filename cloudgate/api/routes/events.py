@@ -1,0 +1,79 @@
+"""The event feed of the caller's accounts: long-polled pages, or a Server-Sent Events stream."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Header, Query, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from cloudgate.api.auth import GatewayDep, PrincipalDep, TokenDep
+from cloudgate.api.schemas import ERROR_RESPONSES, EventPage
+from cloudgate.core.auth import Principal
+from cloudgate.core.events import MAX_WAIT_SECONDS
+from cloudgate.core.gateway import Gateway
+from cloudgate.errors import InvalidRequest, Unauthenticated
+
+router = APIRouter(prefix="/v1/events", tags=["events"], responses=ERROR_RESPONSES)
+
+MAX_SEQ = 2**63 - 1  # sequence numbers are 64-bit integers in the store
+# How long the stream waits on the feed before it checks that the token is still good.
+STREAM_RECHECK_SECONDS = 15.0
+
+After = Annotated[int, Query(ge=0, le=MAX_SEQ, description="Return events with a greater sequence number.")]
+
+
+@router.get("", response_model=EventPage, summary="Events after a sequence number (long-poll with `wait`)")
+async def read_events(
+    gateway: GatewayDep, principal: PrincipalDep, after: After = 0,
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS, allow_inf_nan=False,
+                                 description="Seconds to wait for an event when there is none yet.")] = 0.0,
+    limit: Annotated[int | None, Query(ge=1, description="At most this many events (default: the page maximum).")] = None,
+) -> dict:  # fmt: skip
+    events = await gateway.events.after(principal, after, wait=wait, limit=limit)
+    return {"events": [event.to_dict() for event in events], "next_after": events[-1].seq if events else after}
+
+
+def _resume_point(last_event_id: str | None, after: int | None) -> int | None:
+    """Where a stream resumes: a reconnecting EventSource's Last-Event-ID wins over the URL's `after`."""
+    if last_event_id is None:
+        return after
+    text = last_event_id.strip()
+    if not text.isdigit() or int(text) > MAX_SEQ:
+        raise InvalidRequest("Last-Event-ID must be an event sequence number", details={"field": "Last-Event-ID"})
+    return int(text)
+
+
+async def _stream(gateway: Gateway, token: str, principal: Principal, after: int) -> AsyncIterator[ServerSentEvent]:
+    while True:
+        events = await gateway.events.after(principal, after, wait=STREAM_RECHECK_SECONDS)
+        try:  # a token revoked or expired while streaming gets nothing more: say why, then end
+            principal = await gateway.auth.authenticate(token)
+        except Unauthenticated as exc:
+            yield ServerSentEvent(event="error", data=orjson.dumps({"error": exc.to_dict()}).decode())
+            return
+        for event in events:
+            yield ServerSentEvent(id=str(event.seq), event=event.type, data=orjson.dumps(event.to_dict()).decode())
+            after = event.seq
+
+
+@router.get(
+    "/stream", response_class=EventSourceResponse, summary="Stream events (Server-Sent Events)",
+    description="Each event has `id: <seq>`, `event: created|updated|deleted` and `data: <event JSON>`. "
+    "Resumes after the `Last-Event-ID` header (or `after`); with neither, starts with the next event. "
+    "Comment lines are sent as heartbeats. A token that stops being valid ends the stream with an `error` event.",
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The stream."}},
+)  # fmt: skip
+async def stream_events(
+    request: Request, gateway: GatewayDep, token: TokenDep, principal: PrincipalDep,
+    after: Annotated[int | None, Query(ge=0, le=MAX_SEQ)] = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=30)] = None,
+) -> EventSourceResponse:  # fmt: skip
+    start = _resume_point(last_event_id, after)
+    if start is None:
+        start = await gateway.events.head()
+    return EventSourceResponse(
+        _stream(gateway, token, principal, start), ping=request.app.state.heartbeat_seconds
+    )

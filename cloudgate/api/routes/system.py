@@ -1,0 +1,67 @@
+"""The service itself: installed clouds, liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel, Field
+
+from cloudgate.api.auth import GatewayDep, PrincipalDep
+from cloudgate.errors import NotReady
+from cloudgate.api.schemas import ERROR_RESPONSES, CloudInfo, Status
+from cloudgate.core.gateway import Gateway
+
+log = logging.getLogger("cloudgate.api")
+
+router = APIRouter(tags=["service"], responses=ERROR_RESPONSES)
+
+READY_TIMEOUT_SECONDS = 5.0
+
+
+class RelayState(BaseModel):
+    connected: bool
+    exchange: str
+    confirmed_seq: int = Field(description="Last event sequence number the broker confirmed.")
+    head_seq: int
+    lag: int = Field(description="Events not yet confirmed by the broker: head_seq - confirmed_seq.")
+
+
+class Readiness(Status):
+    amqp_relay: RelayState | None = Field(
+        None, description="The event relay to AMQP when this process runs one; a broker outage delays events "
+        "(they wait in the outbox) but does not make the gateway unready.",
+    )  # fmt: skip
+
+
+@router.get("/v1/clouds", response_model=dict[str, CloudInfo], summary="Cloud types and what each can do")
+async def clouds(_principal: PrincipalDep) -> dict:
+    return Gateway.clouds()
+
+
+@router.get("/healthz", response_model=Status, summary="Liveness: the process answers")
+async def healthz() -> dict:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", response_model=Readiness, response_model_exclude_none=True,
+            summary="Readiness: the store answers (503 when not)")  # fmt: skip
+async def readyz(gateway: GatewayDep) -> dict:
+    try:
+        await asyncio.wait_for(gateway.events.head(), READY_TIMEOUT_SECONDS)
+    except Exception as exc:  # noqa: BLE001 - whatever the store's failure, the answer is "not ready"
+        log.warning("readiness check failed: %r", exc)
+        raise NotReady("the store is not reachable") from exc
+    if gateway.relay is not None:
+        return {"status": "ready", "amqp_relay": gateway.relay.status().to_dict()}
+    return {"status": "ready"}
+
+
+@router.get(
+    "/metrics", response_class=Response, summary="Prometheus metrics",
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}, "description": "Exposition text."}},
+)  # fmt: skip
+async def metrics(request: Request, gateway: GatewayDep) -> Response:
+    return Response(await request.app.state.metrics.render(gateway), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,250 @@
+"""Request and response bodies of the /v1 API, so the OpenAPI spec says exactly what goes over the wire.
+
+Views of core records allow extra fields: a field the core adds reaches clients before the
+spec names it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Secret = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class View(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# -- errors --------------------------------------------------------------------------------
+
+
+class ErrorInfo(View):
+    code: str = Field(description="Stable machine-readable code, e.g. `not_found`, `invalid_request`.")
+    message: str
+    retry_after: float | None = Field(None, description="Seconds to wait before retrying (throttling).")
+    details: dict[str, Any] | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorInfo
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorBody, "description": "The request was refused; `error.code` says why."},
+    "5XX": {"model": ErrorBody, "description": "The gateway or a cloud failed."},
+}
+
+
+# -- clients and tokens ---------------------------------------------------------------------
+
+
+class TokenRequest(BaseModel):
+    client_id: Name
+    secret: Secret
+
+
+class TokenOut(BaseModel):
+    token: str
+    expires_at: float = Field(description="Unix time after which the token is refused.")
+    client_id: str
+
+
+class TokenRevoke(BaseModel):
+    token: Secret
+
+
+class WhoAmI(BaseModel):
+    client_id: str
+    name: str
+    is_admin: bool
+
+
+class ClientCreate(BaseModel):
+    name: Name
+    admin: bool = False
+
+
+class ClientOut(BaseModel):
+    id: str
+    name: str
+    is_admin: bool
+    created_at: float
+
+
+class ClientCreated(BaseModel):
+    id: str
+    name: str
+    is_admin: bool
+    secret: str = Field(description="Shown once: only its hash is kept.")
+
+
+class ClientList(BaseModel):
+    items: list[ClientOut]
+
+
+# -- accounts --------------------------------------------------------------------------------
+
+
+class AccountCreate(BaseModel):
+    cloud: str = Field(min_length=1, max_length=100, description="A cloud type from `GET /v1/clouds`.")
+    endpoint: str = Field(min_length=1, max_length=2000)
+    region: str | None = Field(None, max_length=200)
+    credentials: dict[str, str]
+    name: str | None = Field(None, max_length=200)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class CredentialsUpdate(BaseModel):
+    credentials: dict[str, str]
+
+
+class PollStateOut(View):
+    kind: str
+    last_success_at: float | None
+    last_attempt_at: float | None
+    failures: int
+    last_error: dict[str, Any] | None
+    resources: int | None
+
+
+class AccountOut(View):
+    id: str
+    name: str
+    cloud: str
+    endpoint: str
+    region: str | None
+    identity: str
+    identity_name: str
+    health: str
+    last_error: dict[str, Any] | None
+    created_at: float
+    updated_at: float
+    polls: list[PollStateOut]
+
+
+class AccountList(BaseModel):
+    items: list[AccountOut]
+
+
+class CheckResult(View):
+    ok: bool
+    identity: str | None = None
+    identity_name: str | None = None
+    clock_skew_seconds: float | None = None
+    error: ErrorInfo | None = None
+
+
+# -- resources and operations ----------------------------------------------------------------
+
+
+class ResourceOut(View):
+    id: str = Field(description="Gateway id, prefixed by kind (`i-…`, `vol-…`).")
+    cloud_id: str | None = Field(description="The cloud's own id; null while the create is under way.")
+    kind: str
+    cloud: str
+    account: str | None = Field(description="null for public resources of the cloud endpoint.")
+    scope: str
+    public: bool
+    name: str
+    state: str
+    cloud_state: str | None
+    attrs: dict[str, Any]
+    cloud_attrs: dict[str, Any]
+    tags: dict[str, str]
+    created_at: float
+    updated_at: float
+    revision: int
+
+
+class ResourcePage(BaseModel):
+    items: list[ResourceOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
+
+
+class ResourceFilters(BaseModel):
+    account: str | None = Field(None, max_length=200)
+    cloud: str | None = Field(None, max_length=100)
+    datacenter: str | None = Field(None, max_length=500)
+    state: str | None = Field(None, max_length=100)
+    name: str | None = Field(None, max_length=500)
+    tag: str | None = Field(None, max_length=1000, pattern=r"^[^=]+=", description="`key=value`")
+    cloud_id: str | None = Field(None, max_length=500)
+
+    def given(self) -> dict[str, str]:
+        return self.model_dump(exclude_none=True)
+
+
+class ResourceSpec(BaseModel):
+    """A create request: the account, and the fields the kind needs on that cloud (`GET /v1/clouds`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    account: str = Field(min_length=1, max_length=200, description="Id of the account to create in.")
+    name: str = Field("", max_length=500)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class OperationOut(View):
+    id: str
+    account: str
+    kind: str
+    resource_id: str
+    action: str = Field(description="`create`, `edit`, `destroy`, or an action name.")
+    state: str = Field(description="`pending`, `running`, `succeeded` or `failed`.")
+    error: ErrorInfo | None
+    result: dict[str, Any] | None
+    created_at: float
+    updated_at: float
+
+
+class CreateAccepted(BaseModel):
+    resource: ResourceOut
+    operation: OperationOut
+
+
+class OperationAccepted(BaseModel):
+    operation: OperationOut
+
+
+# -- events ------------------------------------------------------------------------------------
+
+
+class EventOut(View):
+    seq: int
+    at: float
+    type: str = Field(description="`created`, `updated` or `deleted`.")
+    kind: str
+    resource_id: str
+    account: str | None
+    cloud: str
+    changed: list[str]
+    resource: ResourceOut
+
+
+class EventPage(BaseModel):
+    events: list[EventOut]
+    next_after: int = Field(description="Pass as `after` to read on: the last event's seq, or `after` if none.")
+
+
+# -- the service -----------------------------------------------------------------------------
+
+
+class CapabilitiesOut(View):
+    kinds: list[str]
+    create: list[str]
+    destroy: list[str]
+    edit: dict[str, list[str]]
+    actions: dict[str, list[str]]
+    public_kinds: list[str]
+
+
+class CloudInfo(View):
+    capabilities: CapabilitiesOut
+    create_fields: dict[str, list[str]] = Field(description="Fields a create request of each kind must carry.")
+
+
+class Status(BaseModel):
+    status: str
