@@ -36,6 +36,18 @@ class NotFound(CloudgateError):
     code, status = "not_found", 404
 
 
+class UnknownKind(NotFound):
+    """A path or request names a resource kind that does not exist."""
+
+    code = "unknown_kind"
+
+
+class NotReady(CloudgateError):
+    """The gateway cannot serve yet (store unreachable, not open)."""
+
+    code, status = "not_ready", 503
+
+
 class Conflict(CloudgateError):
     code, status = "conflict", 409
 
@@ -110,4 +122,4 @@ class Interrupted(CloudgateError):
     code, status = "interrupted", 409
 
 
-_ALL_ERRORS += (OperationFailed, OperationTimeout, Interrupted)
+_ALL_ERRORS += (OperationFailed, OperationTimeout, Interrupted, UnknownKind, NotReady)

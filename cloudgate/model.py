@@ -161,9 +161,15 @@ def new_gateway_id(kind: Kind) -> str:
     return f"{ID_PREFIX[kind]}-{secrets.token_hex(10)}"
 
 
+_ID_DIGITS = 20  # hex digits after the prefix, in derived and pre-assigned ids alike
+
+
 def kind_of_id(resource_id: str) -> Kind | None:
+    """The kind a gateway id names; None for anything else (a cloud's own id such as "vol-000123")."""
     prefix, _, rest = resource_id.partition("-")
-    return KIND_OF_PREFIX.get(prefix) if rest else None
+    if len(rest) != _ID_DIGITS or any(c not in "0123456789abcdef" for c in rest):
+        return None
+    return KIND_OF_PREFIX.get(prefix)
 
 
 def public_scope(cloud: str, endpoint: str, region: str | None) -> str:

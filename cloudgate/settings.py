@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     max_clock_skew_seconds: float = 300.0
     event_retention_seconds: float = 7 * 24 * 3600.0
     events_page_max: int = 1000
+    sse_heartbeat_seconds: float = 15.0  # comment lines that keep event streams alive through proxies
 
     demo: bool = False  # seed two simulated clouds with demo accounts and resources
 

@@ -117,6 +117,11 @@ class Accounts:
             for p in await poll_states(conn, account_id)
         ]  # fmt: skip
 
+    async def health_counts(self) -> dict[str, int]:
+        """Accounts by health (ok, degraded), for metrics."""
+        async with self._store.read() as conn:
+            return await rows.health_counts(conn)
+
     async def check(self, principal: Principal, account_id: str) -> dict[str, Any]:
         """CheckCredentials: can the gateway still reach and authenticate with this account?"""
         async with self._store.read() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -61,7 +62,8 @@ class Auth:
                 return None
             generated = secret is None
             secret = secret or secrets.token_urlsafe(24)
-            await rows.insert_client(conn, rows.ClientRow(ADMIN_ID, "admin", hash_secret(secret), True, time.time()))
+            hashed = await asyncio.to_thread(hash_secret, secret)
+            await rows.insert_client(conn, rows.ClientRow(ADMIN_ID, "admin", hashed, True, time.time()))
         return secret if generated else None
 
     async def create_client(self, principal: Principal, name: str, *, is_admin: bool = False) -> tuple[rows.ClientRow, str]:
@@ -71,7 +73,8 @@ class Auth:
         if not name.strip():
             raise InvalidRequest("client name must not be empty")
         secret = secrets.token_urlsafe(24)
-        row = rows.ClientRow(f"cl-{secrets.token_hex(8)}", name, hash_secret(secret), is_admin, time.time())
+        hashed = await asyncio.to_thread(hash_secret, secret)
+        row = rows.ClientRow(f"cl-{secrets.token_hex(8)}", name, hashed, is_admin, time.time())
         async with self._store.write() as conn:
             await rows.insert_client(conn, row)
         return row, secret
@@ -86,7 +89,8 @@ class Auth:
         """Exchange a client's id and secret for a bearer token; returns (token, expires_at)."""
         async with self._store.read() as conn:
             client = await rows.get_client(conn, client_id)
-        if client is None or not secret_matches(secret, client.secret_hash):
+        # scrypt is deliberately slow (~70 ms): keep it off the event loop.
+        if client is None or not await asyncio.to_thread(secret_matches, secret, client.secret_hash):
             raise Unauthenticated("unknown client id or wrong secret")
         token = "cgt_" + secrets.token_urlsafe(32)
         now = time.time()

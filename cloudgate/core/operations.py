@@ -128,8 +128,10 @@ class Operations:
         self._launch(op, lambda: self._do_create(op, driver, ref, kind, cloud_spec, record.id))
         return record, op.to_dict()
 
-    async def edit(self, principal: Principal, resource_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-        record, driver, ref = await self._target(principal, resource_id)
+    async def edit(
+        self, principal: Principal, resource_id: str, changes: Mapping[str, Any], kind: Kind | None = None
+    ) -> dict[str, Any]:
+        record, driver, ref = await self._target(principal, resource_id, kind)
         if not changes:
             raise InvalidRequest("nothing to change")
         for field in changes:
@@ -139,15 +141,17 @@ class Operations:
         self._launch(op, lambda: self._do_edit(driver, ref, record, cloud_changes))
         return op.to_dict()
 
-    async def destroy(self, principal: Principal, resource_id: str) -> dict[str, Any]:
-        record, driver, ref = await self._target(principal, resource_id)
+    async def destroy(self, principal: Principal, resource_id: str, kind: Kind | None = None) -> dict[str, Any]:
+        record, driver, ref = await self._target(principal, resource_id, kind)
         driver.capabilities.require(record.kind, "destroy")
         op = await self._record_operation(principal, ref, record, "destroy", {})
         self._launch(op, lambda: self._do_destroy(driver, ref, record))
         return op.to_dict()
 
-    async def act(self, principal: Principal, resource_id: str, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        record, driver, ref = await self._target(principal, resource_id)
+    async def act(
+        self, principal: Principal, resource_id: str, action: str, params: Mapping[str, Any], kind: Kind | None = None
+    ) -> dict[str, Any]:
+        record, driver, ref = await self._target(principal, resource_id, kind)
         driver.capabilities.require(record.kind, "action", action)
         cloud_params = await self._resolve_references(principal, ref, params)
         op = await self._record_operation(principal, ref, record, action, dict(params))
@@ -173,11 +177,16 @@ class Operations:
             await visible_account(conn, principal, account_id)
         return await self._pool.get(account_id)
 
-    async def _target(self, principal: Principal, resource_id: str) -> tuple[ResourceRecord, Driver, AccountRef]:
+    async def _target(
+        self, principal: Principal, resource_id: str, kind: Kind | None
+    ) -> tuple[ResourceRecord, Driver, AccountRef]:
+        """The resource to change (of `kind`, when given), if the caller may see it."""
         async with self._store.read() as conn:
             record = await rows.get(conn, resource_id)
-            if record is None or not (await visibility(conn, principal)).sees_account(record.account_id):
-                raise NotFound(f"resource {resource_id} not found")
+            if record is None or (kind is not None and record.kind != kind) or not (
+                await visibility(conn, principal)
+            ).sees_account(record.account_id):
+                raise NotFound(f"{(kind or 'resource').replace('_', ' ')} {resource_id} not found")
         if record.account_id is None:
             raise InvalidRequest("public resources belong to the cloud and cannot be changed")
         if record.cloud_id is None:

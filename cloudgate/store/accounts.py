@@ -82,6 +82,11 @@ async def revoke_grants(conn: AsyncConnection, account_id: str, client_id: str |
     return (await conn.execute(left)).scalar_one()
 
 
+async def health_counts(conn: AsyncConnection) -> dict[str, int]:
+    query = select(accounts.c.health, func.count()).group_by(accounts.c.health)
+    return {health: count for health, count in await conn.execute(query)}
+
+
 async def set_health(conn: AsyncConnection, account_id: str, health: str, last_error: dict | None, at: float) -> None:
     await conn.execute(
         update(accounts).where(accounts.c.id == account_id).values(health=health, last_error=last_error, updated_at=at)
