@@ -8,12 +8,14 @@ from collections.abc import Mapping
 
 import orjson
 
+from cloudgate.connections import AccountRef
 from cloudgate.core.access import visibility
 from cloudgate.core.auth import Principal
 from cloudgate.errors import InvalidRequest, NotFound
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.store import Store
 from cloudgate.store import resources as rows
+from cloudgate.store.accounts import get_account
 
 MAX_PAGE = 1000
 
@@ -47,9 +49,17 @@ class Resources:
         if unknown:
             raise InvalidRequest(f"unknown filter(s): {', '.join(sorted(unknown))}", details={"field": "filters"})
         after = decode_cursor(kind, cursor) if cursor else None
+        filters = dict(filters or {})
+        account_id = filters.pop("account", None)
         async with self._store.read() as conn:
             seen = await visibility(conn, principal)
-            page = await rows.query(conn, kind=kind, scopes=seen.scopes, filters=filters, after=after, limit=limit + 1)
+            scopes = seen.scopes
+            if account_id is not None:
+                # What the account can use: its own resources and those its endpoint publishes.
+                account = await get_account(conn, account_id) if seen.sees_account(account_id) else None
+                usable = {account.id, AccountRef.of(account).public_scope} if account else set()
+                scopes = usable if scopes is None else usable & scopes
+            page = await rows.query(conn, kind=kind, scopes=scopes, filters=filters, after=after, limit=limit + 1)
         more = len(page) > limit
         page = page[:limit]
         return page, encode_cursor(kind, page[-1].id) if more else None

@@ -32,6 +32,18 @@ async def test_listings_show_the_accounts_resources_and_the_public_ones(alice: C
         assert response.status_code == 200, (collection, response.text)
 
 
+async def test_account_filter_lists_what_the_account_can_use(
+    alice: Caller, alice_account: str, gateway: Gateway, sim: SimCloud
+):
+    sim.populate("project-a", "sim-east", images=1)
+    await sync_account(gateway, alice_account)
+    usable = (await alice.get("/v1/images", params={"account": alice_account})).json()["items"]
+    # Its own private image and every image its endpoint publishes.
+    assert sorted(i["public"] for i in usable) == [False, True, True, True, True]
+    assert {i["account"] for i in usable if not i["public"]} == {alice_account}
+    assert (await alice.get("/v1/images", params={"account": "acc-0000000000000000"})).json()["items"] == []
+
+
 async def test_filters(alice: Caller, alice_account: str, gateway: Gateway, sim: SimCloud):
     sim.populate("project-a", "sim-east", volumes=3)
     volume_ids = [v["id"] for v in (await sim.list_page(Credentials("AK-A", "SK-A"), "volumes", "sim-east"))[0]]
