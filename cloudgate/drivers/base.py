@@ -115,15 +115,25 @@ class Driver(abc.ABC):
 
 
 def driver_types() -> dict[str, type[Driver]]:
-    """Every installed driver, by cloud type, from the `cloudgate.drivers` entry points."""
+    """Every installed driver, by cloud type, from the `cloudgate.drivers` entry points
+    (families such as `libcloud:<provider>` are made on demand by `load_driver`, so not listed)."""
     found: dict[str, type[Driver]] = {}
     for ep in entry_points(group=DRIVER_GROUP):
-        found[ep.name] = ep.load()
+        loaded = ep.load()
+        if isinstance(loaded, type):
+            found[ep.name] = loaded
     return found
 
 
 def load_driver(cloud_type: str) -> type[Driver]:
+    """The driver class of a cloud type; `family:variant` asks the `family` entry point's factory for `variant`."""
+    family, colon, variant = cloud_type.partition(":")
     for ep in entry_points(group=DRIVER_GROUP):
-        if ep.name == cloud_type:
-            return ep.load()
+        if ep.name != family:
+            continue
+        loaded = ep.load()
+        if colon and not isinstance(loaded, type):
+            return loaded(variant)  # a family's factory, e.g. libcloud:<provider>
+        if not colon and isinstance(loaded, type):
+            return loaded
     raise Unsupported(f"unknown cloud type {cloud_type!r}")
