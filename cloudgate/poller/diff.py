@@ -54,9 +54,15 @@ def _record(target: ListingTarget, resource_id: str, seen: CloudResource, create
     )  # fmt: skip
 
 
-async def apply_listing(
-    conn: AsyncConnection, target: ListingTarget, listing: Sequence[CloudResource], now: float
-) -> DiffStats:
+Hashed = tuple[CloudResource, str]  # a listed resource with its content hash
+
+
+def hashed(listing: Sequence[CloudResource]) -> list[Hashed]:
+    """Hash a listing; done before the write transaction so no other writer waits on it."""
+    return [(resource, resource.content_hash()) for resource in listing]
+
+
+async def apply_listing(conn: AsyncConnection, target: ListingTarget, listing: Sequence[Hashed], now: float) -> DiffStats:
     """Make the stored (scope, kind) equal a complete listing, emitting one event per change."""
     stats = DiffStats()
     index = await rows.index(conn, target.scope, target.kind)
@@ -64,8 +70,7 @@ async def apply_listing(
     inserts: list[tuple[ResourceRecord, str]] = []
     changed: dict[str, tuple[CloudResource, str]] = {}
     reset_missed: dict[str, int] = {}
-    for seen in listing:
-        digest = seen.content_hash()
+    for seen, digest in listing:
         entry = index.pop(seen.cloud_id, None)
         if entry is None:
             if aliases is None:

@@ -14,7 +14,7 @@ from cloudgate.connections import AccountRef, DriverPool
 from cloudgate.errors import CloudgateError, Throttled, Unavailable
 from cloudgate.events.hub import EventHub
 from cloudgate.model import Kind
-from cloudgate.poller.diff import DiffStats, ListingTarget, apply_listing
+from cloudgate.poller.diff import DiffStats, ListingTarget, apply_listing, hashed
 from cloudgate.poller.limits import TokenBucket, backoff_delay
 from cloudgate.settings import Settings
 from cloudgate.store import Store
@@ -108,13 +108,14 @@ class Poller:
         return PollResult(account_id, kind, stats=stats)
 
     async def _apply(self, ref: AccountRef, kind: Kind, public_kinds: frozenset[Kind], listing: list) -> DiffStats:
-        now = self._now()
         has_public = kind in public_kinds
-        own = [r for r in listing if not r.public] if has_public else listing
+        listed = hashed(listing)
+        own = [pair for pair in listed if not pair[0].public] if has_public else listed
+        public = [pair for pair in listed if pair[0].public] if has_public else []
+        now = self._now()
         async with self._store.write() as conn:
             stats = await apply_listing(conn, ListingTarget(ref.scope, ref.id, ref.cloud, kind), own, now)
             if has_public:
-                public = [r for r in listing if r.public]
                 shared = await apply_listing(conn, ListingTarget(ref.public_scope, None, ref.cloud, kind), public, now)
                 stats.created += shared.created
                 stats.updated += shared.updated
