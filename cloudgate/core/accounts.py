@@ -155,6 +155,7 @@ class Accounts:
         now = time.time()
         async with self._store.write() as conn:
             row = await visible_account(conn, principal, account_id)
+            await rows.lock_account(conn, row.id, exclusive=True)
             if await rows.revoke_grants(conn, row.id, None if principal.is_admin else principal.client_id):
                 return False
             doomed = await resource_rows.query(conn, kind=None, scopes=[row.id], limit=10**9)

@@ -65,6 +65,7 @@ def hashed(listing: Sequence[CloudResource]) -> list[Hashed]:
 async def apply_listing(conn: AsyncConnection, target: ListingTarget, listing: Sequence[Hashed], now: float) -> DiffStats:
     """Make the stored (scope, kind) equal a complete listing, emitting one event per change."""
     stats = DiffStats()
+    await rows.lock_scope(conn, target.scope, target.kind)
     index = await rows.index(conn, target.scope, target.kind)
     aliases: dict[str, str] | None = None
     inserts: list[tuple[ResourceRecord, str]] = []

@@ -103,7 +103,13 @@ class Poller:
                         bucket.block_for(error.retry_after)
                     await self._failed(ref, kind, error)
                     return PollResult(account_id, kind, error=error)
-                stats = await self._apply(ref, kind, driver.capabilities.public_kinds, listing)
+                try:
+                    stats = await self._apply(ref, kind, driver.capabilities.public_kinds, listing)
+                except Exception as exc:  # noqa: BLE001 - a store failure fails this poll, not the poller
+                    log.exception("applying the %s listing of %s failed", kind.value, ref.id)
+                    error = Unavailable(f"the store refused the listing: {type(exc).__name__}")
+                    await self._failed(ref, kind, error)
+                    return PollResult(account_id, kind, error=error)
         self._hub.published(stats.last_seq)
         return PollResult(account_id, kind, stats=stats)
 
@@ -114,6 +120,8 @@ class Poller:
         public = [pair for pair in listed if pair[0].public] if has_public else []
         now = self._now()
         async with self._store.write() as conn:
+            if not await account_rows.lock_account(conn, ref.id):
+                return DiffStats()  # removed while it was being listed
             stats = await apply_listing(conn, ListingTarget(ref.scope, ref.id, ref.cloud, kind), own, now)
             if has_public:
                 shared = await apply_listing(conn, ListingTarget(ref.public_scope, None, ref.cloud, kind), public, now)
@@ -135,6 +143,8 @@ class Poller:
         self._account_failures[ref.id] = failures
         self._kind_failures[(ref.id, kind)] = self._kind_failures.get((ref.id, kind), 0) + 1
         async with self._store.write() as conn:
+            if not await account_rows.lock_account(conn, ref.id):
+                return
             await record_poll(conn, ref.id, kind.value, now, error=error.to_dict(), resources=None)
             if failures >= self._settings.breaker_threshold:
                 # The breaker opens: the account shows degraded with its last error until a poll succeeds.
@@ -188,7 +198,11 @@ class Poller:
         return max(delay, retry_after or 0.0)
 
     async def _poll_then_reschedule(self, key: PollKey) -> None:
-        result = await self.poll(*key)
+        try:
+            result = await self.poll(*key)
+        except Exception as exc:  # noqa: BLE001 - whatever broke, the pair stays on the schedule
+            log.exception("polling %s %s failed", key[0], key[1].value)
+            result = PollResult(key[0], key[1], error=Unavailable(f"poll failed: {type(exc).__name__}"))
         if key in self._next:  # not forgotten meanwhile
             self._schedule(key, asyncio.get_running_loop().time() + self.delay_after(result))
 

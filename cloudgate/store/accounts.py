@@ -37,6 +37,14 @@ async def get_account(conn: AsyncConnection, account_id: str) -> AccountRow | No
     return AccountRow(**row) if row else None
 
 
+async def lock_account(conn: AsyncConnection, account_id: str, *, exclusive: bool = False) -> bool:
+    """Hold the account's row until the transaction ends (shared by polls, exclusive for removal);
+    False when it is gone. A poll and a removal of one account thus never interleave, so a poll
+    cannot bring back resources of a removed account. (SQLite serializes writers anyway.)"""
+    query = select(accounts.c.id).where(accounts.c.id == account_id).with_for_update(read=not exclusive)
+    return (await conn.execute(query)).first() is not None
+
+
 async def find_account(conn: AsyncConnection, cloud: str, endpoint: str, region: str, identity: str) -> AccountRow | None:
     query = select(accounts).where(
         accounts.c.cloud == cloud, accounts.c.endpoint == endpoint, accounts.c.region == region,

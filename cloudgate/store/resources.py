@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloudgate.model import Kind, ResourceRecord
@@ -54,6 +56,15 @@ def _row(record: ResourceRecord) -> dict[str, Any]:
         "updated_at": record.updated_at,
         "revision": record.revision,
     }
+
+
+async def lock_scope(conn: AsyncConnection, scope: str, kind: Kind) -> None:
+    """Serialize writers of one (scope, kind) until the transaction ends. Two accounts on one
+    endpoint diff the same public scope; without this both could insert the same new rows.
+    SQLite needs nothing: its single writer already serializes transactions."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(f"{scope}\x1f{kind.value}".encode(), digest_size=8).digest(), "big", signed=True)
+        await conn.execute(select(func.pg_advisory_xact_lock(key)))
 
 
 async def index(conn: AsyncConnection, scope: str, kind: Kind) -> dict[str, IndexEntry]:
