@@ -74,8 +74,8 @@ class SimWorld:
     async def instance_spec(self, account_id: str, name: str = "vm") -> dict[str, Any]:
         """A valid instance create spec from what the gateway stores (gateway ids for references)."""
         records = await self.stored()
-        flavor = next(r for r in records if r.kind == Kind.FLAVOR and r.scope == account_id)
-        image = next(r for r in records if r.kind == Kind.IMAGE and r.public)
+        flavor = next(r for r in records if r.kind == Kind.FLAVOR and r.scope == account_id and r.name == "s1.small")
+        image = next(r for r in records if r.kind == Kind.IMAGE and r.public and r.name == "debian-12")
         zone = next(r for r in records if r.kind == Kind.DATACENTER and r.scope == account_id and r.attrs.get("type") == "zone")
         return {"account": account_id, "name": name, "flavor": flavor.id, "image": image.id, "datacenter": zone.id}
 
