@@ -55,6 +55,18 @@ class Settings(BaseSettings):
 
     demo: bool = False  # seed two simulated clouds with demo accounts and resources
 
+    # AMQP (RabbitMQ): unset amqp_url means none of it runs.
+    amqp_url: str | None = None  # amqp://user:password@host:5672/vhost
+    amqp_events_exchange: str = "cloudgate.events"  # topic exchange the event relay publishes to
+    amqp_relay: bool = True  # relay the outbox's events from this process
+    amqp_request_queue: str = "cloudgate.requests"  # API requests over AMQP, shared by every gateway process
+    amqp_serve_requests: bool = True  # consume that queue in this process
+    amqp_prefetch: int = Field(16, ge=1)  # requests one process works on at once
+    amqp_request_timeout_seconds: float = 60.0
+    amqp_relay_batch: int = Field(500, ge=1)  # events published per confirmed batch
+    amqp_reconnect_min_seconds: float = 0.5
+    amqp_reconnect_max_seconds: float = 30.0
+
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'cloudgate.db'}"
 

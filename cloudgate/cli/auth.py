@@ -32,7 +32,7 @@ def login(
     secret = secret if secret is not None else typer.prompt("Secret", hide_input=True)
     saved = config.load()
     url = (invocation.options.url or saved.url or DEFAULT_URL).rstrip("/")
-    with Session(Target(url, None)) as session:
+    with Session(Target(url, None), via=invocation.options.via) as session:
         issued = session.post("/v1/tokens", {"client_id": client_id, "secret": secret})
     login = config.SavedLogin(url, issued["token"], issued["client_id"], issued["expires_at"])
     path = config.save(login)

@@ -1,4 +1,4 @@
-"""What every command shares: the global options (--output, --url, --token), and failures reported
+"""What every command shares: the global options (--output, --url, --token, --via), and failures reported
 as `error: <code>: <message>` with their exit code instead of a traceback."""
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ UrlOption = Annotated[
 TokenOption = Annotated[
     str | None, typer.Option("--token", envvar="CLOUDGATE_TOKEN", help="Bearer token (default: the saved login's).")
 ]
+ViaOption = Annotated[
+    str | None,
+    typer.Option("--via", envvar="CLOUDGATE_VIA", help="Carry the requests over AMQP: amqp://user:password@host/vhost."),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +38,13 @@ class GlobalOptions:
     output: Output | None = None
     url: str | None = None
     token: str | None = None
+    via: str | None = None
 
     def over(self, outer: GlobalOptions) -> GlobalOptions:
         """These options, falling back to `outer`'s (the ones given before the command name)."""
-        return GlobalOptions(self.output or outer.output, self.url or outer.url, self.token or outer.token)
+        return GlobalOptions(
+            self.output or outer.output, self.url or outer.url, self.token or outer.token, self.via or outer.via
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +58,8 @@ class Invocation:
         return self.options.output or Output.TABLE
 
     def session(self) -> Session:
-        return Session(resolve_target(self.options.url, self.options.token, config.load()), login_hint=True)
+        target = resolve_target(self.options.url, self.options.token, config.load())
+        return Session(target, login_hint=True, via=self.options.via)
 
 
 def new_group(name: str, help_text: str) -> typer.Typer:
@@ -70,6 +78,7 @@ _GLOBAL_PARAMETERS = [
     inspect.Parameter("output", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=OutputOption),
     inspect.Parameter("url", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=UrlOption),
     inspect.Parameter("token", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=TokenOption),
+    inspect.Parameter("via", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ViaOption),
 ]
 
 
@@ -82,10 +91,11 @@ def command(group: typer.Typer, name: str, **settings: Any) -> Callable[[Callabl
 
         @functools.wraps(fn)
         def run(
-            ctx: typer.Context, output: Output | None, url: str | None, token: str | None, **kwargs: Any
+            ctx: typer.Context, output: Output | None, url: str | None, token: str | None, via: str | None,
+            **kwargs: Any,
         ) -> None:
             outer = ctx.find_root().obj or GlobalOptions()
-            invocation = Invocation(GlobalOptions(output, url, token).over(outer))
+            invocation = Invocation(GlobalOptions(output, url, token, via).over(outer))
             try:
                 fn(invocation, **kwargs)
             except CliFailure as failure:

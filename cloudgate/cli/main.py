@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cloudgate.cli import accounts, auth, events, info, resources, serve
-from cloudgate.cli.base import GlobalOptions, OutputOption, TokenOption, UrlOption
+from cloudgate.cli.base import GlobalOptions, OutputOption, TokenOption, UrlOption, ViaOption
 
 app = typer.Typer(
     name="cloudgate",
@@ -17,10 +17,11 @@ app = typer.Typer(
 
 @app.callback()
 def global_options(
-    ctx: typer.Context, output: OutputOption = None, url: UrlOption = None, token: TokenOption = None
+    ctx: typer.Context, output: OutputOption = None, url: UrlOption = None, token: TokenOption = None,
+    via: ViaOption = None,
 ) -> None:
     """Global options given before the command; the same options after it win over these."""
-    ctx.obj = GlobalOptions(output, url, token)
+    ctx.obj = GlobalOptions(output, url, token, via)
 
 
 app.command("serve")(serve.serve)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -31,6 +33,20 @@ def resolve_target(url: str | None, token: str | None, saved: config.SavedLogin)
     return Target(resolved, token)
 
 
+def transport_for(via: str | None) -> httpx.BaseTransport | None:
+    """How requests travel: plain HTTP (None), or over AMQP through the broker at `via` (amqp:// or amqps://)."""
+    if via is None:
+        return None
+    if urlsplit(via).scheme not in ("amqp", "amqps"):
+        raise UsageFailure("bad_via", f"--via takes an amqp:// or amqps:// URL, not {via.split(':', 1)[0]!r}")
+    # Imported here: only the commands that go through a broker pay for the AMQP client's import.
+    from cloudgate.amqp.transport import BlockingAmqpTransport
+
+    # The CLI reports failures itself; the AMQP library's own log lines would only repeat them.
+    logging.getLogger("aiormq").addHandler(logging.NullHandler())
+    return BlockingAmqpTransport(via)
+
+
 def error_from_response(response: httpx.Response) -> ApiError:
     """The gateway's `{"error": {code, message, details}}` body as a failure (or a stand-in when absent)."""
     try:
@@ -47,13 +63,19 @@ def error_from_response(response: httpx.Response) -> ApiError:
 class Session:
     """An HTTP client bound to one gateway; every call returns the decoded JSON body or raises a CliFailure."""
 
-    def __init__(self, target: Target, *, login_hint: bool = False, transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self, target: Target, *, login_hint: bool = False, transport: httpx.BaseTransport | None = None,
+        via: str | None = None,
+    ):  # fmt: skip
+        """`via`: an amqp:// URL to carry the requests over AMQP instead of HTTP."""
         self.target = target
+        self._where = target.url if via is None else _broker(via)  # what failures name
         self._login_hint = login_hint  # say how to log in when the gateway does not accept the token
         headers = {"Authorization": f"Bearer {target.token}"} if target.token else {}
         try:
             self._http = httpx.Client(
-                base_url=target.url, headers=headers, timeout=REQUEST_TIMEOUT_SECONDS, transport=transport
+                base_url=target.url, headers=headers, timeout=REQUEST_TIMEOUT_SECONDS,
+                transport=transport or transport_for(via)
             )
         except httpx.InvalidURL as exc:
             raise UsageFailure("bad_url", f"{target.url!r} is not a valid URL: {exc}") from exc
@@ -74,13 +96,13 @@ class Session:
                 timeout=timeout if timeout is not None else REQUEST_TIMEOUT_SECONDS,
             )  # fmt: skip
         except httpx.ConnectError as exc:
-            raise Unreachable("unreachable", f"cannot reach {self.target.url} ({_reason(exc)})") from exc
+            raise Unreachable("unreachable", f"cannot reach {self._where} ({_reason(exc)})") from exc
         except httpx.TimeoutException as exc:
-            raise Unreachable("timeout", f"{self.target.url} did not answer in time") from exc
+            raise Unreachable("timeout", f"{self._where} did not answer in time") from exc
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            raise UsageFailure("bad_url", f"{self.target.url!r} is not a usable URL: {exc}") from exc
+            raise UsageFailure("bad_url", f"{self._where!r} is not a usable URL: {exc}") from exc
         except httpx.HTTPError as exc:
-            raise Unreachable("unreachable", f"lost the connection to {self.target.url} ({_reason(exc)})") from exc
+            raise Unreachable("unreachable", f"lost the connection to {self._where} ({_reason(exc)})") from exc
         if response.is_error:
             failure = error_from_response(response)
             if failure.status == 401 and self._login_hint:
@@ -110,6 +132,13 @@ class Session:
 
     def delete(self, path: str) -> Any:
         return self.request("DELETE", path)
+
+
+def _broker(via: str) -> str:
+    """The broker's URL without its credentials."""
+    parts = urlsplit(via)
+    host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _drop_none(params: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -8,6 +8,8 @@ import logging
 import time
 from typing import Any
 
+from cloudgate.amqp.relay import EventRelay
+from cloudgate.amqp.server import RequestServer
 from cloudgate.connections import DriverPool
 from cloudgate.core.accounts import Accounts
 from cloudgate.core.auth import Auth
@@ -41,6 +43,7 @@ class Gateway:
         self.resources = Resources(store)
         self.operations = Operations(store, self.pool, self.poller, self.hub, sealer, settings)
         self.events = Events(store, self.hub, settings.events_page_max)
+        self.relay = EventRelay(store, self.hub, settings) if settings.amqp_url and settings.amqp_relay else None
         self.admin_secret: str | None = None  # set when generated at this start: shown once
         self._background: list[asyncio.Task] = []
 
@@ -54,13 +57,18 @@ class Gateway:
         return gateway
 
     async def start(self) -> None:
-        """Recover interrupted operations and start polling and event pruning."""
+        """Recover interrupted operations and start polling, event pruning and, when configured, AMQP."""
         interrupted = await self.operations.recover()
         if interrupted:
             log.warning("%d operations were interrupted by the last stop", interrupted)
         if self.settings.run_poller:
             self._background.append(asyncio.create_task(self.poller.run(), name="poller"))
         self._background.append(asyncio.create_task(self._prune_events(), name="event-pruner"))
+        if self.relay is not None:
+            self._background.append(asyncio.create_task(self.relay.run(), name="amqp-event-relay"))
+        if self.settings.amqp_url and self.settings.amqp_serve_requests:
+            server = RequestServer.for_gateway(self)
+            self._background.append(asyncio.create_task(server.run(), name="amqp-request-server"))
 
     async def _prune_events(self) -> None:
         while True:

@@ -1,0 +1,109 @@
+"""Serving the API over AMQP: requests come from a queue that every gateway process consumes (each
+takes up to its prefetch at a time), run through the API app in this process — same routes, same
+authentication — and each response goes to the request's `reply_to` with its `correlation_id`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import partial
+from typing import TYPE_CHECKING, NoReturn
+
+import aio_pika
+import httpx
+import orjson
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from starlette.types import ASGIApp
+
+from cloudgate.amqp.link import Backoff, stay_connected
+from cloudgate.amqp.topology import JSON, declare_request_queue
+from cloudgate.amqp.wire import ValidationError, WireRequest, WireResponse
+from cloudgate.settings import Settings
+
+if TYPE_CHECKING:
+    from cloudgate.core.gateway import Gateway
+
+log = logging.getLogger("cloudgate.amqp")
+
+# The host requests are addressed to inside this process; nothing resolves it.
+APP_BASE_URL = "http://amqp.cloudgate"
+
+
+def _error_response(status: int, code: str, message: str) -> WireResponse:
+    """A failure of the transport itself, in the API's error shape."""
+    body = orjson.dumps({"error": {"code": code, "message": message}})
+    return WireResponse.build(status, {"content-type": JSON}, body)
+
+
+class RequestServer:
+    def __init__(self, app: ASGIApp, settings: Settings):
+        assert settings.amqp_url, "serving requests over AMQP needs an AMQP URL"
+        self._url = settings.amqp_url
+        self._queue = settings.amqp_request_queue
+        self._prefetch = settings.amqp_prefetch
+        self._timeout = settings.amqp_request_timeout_seconds
+        self._backoff = Backoff.from_settings(settings)
+        # An app that fails answers 500 (as over HTTP) instead of raising here.
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        self._http = httpx.AsyncClient(transport=transport, base_url=APP_BASE_URL)
+        self.consuming = False
+        self.answered = 0
+
+    @classmethod
+    def for_gateway(cls, gateway: Gateway) -> RequestServer:
+        """A server over a new API app on `gateway`."""
+        from cloudgate.api import create_app  # imported here: the API imports the gateway, which starts this
+
+        return cls(create_app(gateway=gateway), gateway.settings)
+
+    async def run(self) -> NoReturn:
+        """Consume requests until cancelled, reconnecting whenever the broker goes away."""
+        try:
+            await stay_connected(self._url, self._consume, what="AMQP request server", backoff=self._backoff,
+                                 on_connected=self._lost_or_found)  # fmt: skip
+        finally:
+            await self._http.aclose()
+
+    def _lost_or_found(self, connected: bool) -> None:
+        if not connected:
+            self.consuming = False
+
+    async def _consume(self, connection: AbstractConnection) -> None:
+        channel = await connection.channel(publisher_confirms=False)
+        await channel.set_qos(prefetch_count=self._prefetch)
+        queue = await declare_request_queue(channel, self._queue)
+        await queue.consume(partial(self._answer, channel))
+        self.consuming = True
+        log.info("serving API requests from queue %r", self._queue)
+
+    async def _answer(self, channel: AbstractChannel, message: AbstractIncomingMessage) -> None:
+        if not message.reply_to:
+            log.warning("dropped a request without reply_to (correlation id %r)", message.correlation_id)
+            await message.reject()
+            return
+        response = await self.respond(message.body)
+        reply = aio_pika.Message(response.encode(), content_type=JSON, correlation_id=message.correlation_id)
+        await channel.default_exchange.publish(reply, routing_key=message.reply_to, mandatory=False)
+        # Acknowledged once answered: a request whose process dies before goes to another one.
+        await message.ack()
+        self.answered += 1
+
+    async def respond(self, body: bytes) -> WireResponse:
+        """The API's response to one request message's body."""
+        try:
+            request = WireRequest.model_validate_json(body)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(part) for part in problem.get("loc", ())) or "message"
+            return _error_response(400, "malformed_request", f"{where}: {problem.get('msg', 'invalid')}")
+        try:
+            async with asyncio.timeout(self._timeout):
+                response = await self._http.request(
+                    request.method, request.path, params=request.query or None, headers=request.forwarded_headers(),
+                    content=request.content(),
+                )  # fmt: skip
+        except TimeoutError:
+            return _error_response(504, "timeout", f"no answer within {self._timeout:g} s")
+        except httpx.InvalidURL as exc:
+            return _error_response(400, "malformed_request", f"path: {exc}")
+        return WireResponse.build(response.status_code, dict(response.headers), response.content)
