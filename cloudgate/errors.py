@@ -92,19 +92,6 @@ class PayloadTooLarge(CloudgateError):
     code, status = "payload_too_large", 413
 
 
-def error_from_dict(body: dict[str, Any]) -> CloudgateError:
-    """Rebuild a typed error from its `to_dict()` form (operations keep errors that way)."""
-    for cls in _ALL_ERRORS:
-        if cls.code == body.get("code"):
-            return cls(body.get("message", ""), retry_after=body.get("retry_after"), details=body.get("details"))
-    return CloudgateError(body.get("message", ""))
-
-
-_ALL_ERRORS: tuple[type[CloudgateError], ...] = (
-    InvalidRequest, NotFound, Conflict, QuotaExceeded, Unsupported, CloudAuthFailed, ClockSkew,
-    Throttled, Unavailable, Unauthenticated, Forbidden, PayloadTooLarge,
-)
-
 
 class OperationFailed(CloudgateError):
     """The cloud accepted the request but the resource ended in error (or vanished)."""
@@ -121,5 +108,3 @@ class Interrupted(CloudgateError):
 
     code, status = "interrupted", 409
 
-
-_ALL_ERRORS += (OperationFailed, OperationTimeout, Interrupted, UnknownKind, NotReady)

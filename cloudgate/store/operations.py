@@ -10,9 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloudgate.store.schema import operations
 
-OPERATION_STATES = ("pending", "running", "succeeded", "failed")
-
-
 @dataclass(slots=True)
 class OperationRow:
     id: str

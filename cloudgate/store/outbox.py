@@ -12,9 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cloudgate.model import ResourceRecord
 from cloudgate.store.schema import events, outbox_head
 
-EVENT_TYPES = ("created", "updated", "deleted")
-
-
 @dataclass(slots=True)
 class EventDraft:
     """An event about to be appended: what happened to which record, and which fields changed."""
