@@ -15,6 +15,7 @@ from cloudgate.cli.serve import LogLevel
 from cloudgate.core.auth import ADMIN_ID
 from cloudgate.core.gateway import Gateway
 from cloudgate.demo import DemoInfo, register_demo_clouds, seed_demo
+from cloudgate.runtime import freeze_startup_objects, tune_gc
 from cloudgate.settings import Settings
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -66,6 +67,7 @@ class StopRequest:
 
 
 async def run(settings: Settings, log_level: LogLevel) -> None:
+    tune_gc()
     stop = StopRequest()
     with stop.installed():
         if settings.demo:
@@ -74,6 +76,7 @@ async def run(settings: Settings, log_level: LogLevel) -> None:
         try:
             await gateway.start()
             demo = await seed_demo(gateway) if settings.demo else None
+            freeze_startup_objects()
             config = uvicorn.Config(
                 create_app(gateway=gateway), host=settings.host, port=settings.port, log_level=log_level.value,
                 lifespan="on", timeout_graceful_shutdown=5,
