@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from bench.waiting import until
 from cloudgate.amqp.client import AmqpClient
 from cloudgate.amqp.relay import EventRelay
 from cloudgate.amqp.server import RequestServer
@@ -46,14 +47,6 @@ def _settings(data_dir: Path, url: str, **overrides: Any) -> Settings:
     )  # fmt: skip
 
 
-async def _until(check, what: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"gave up waiting for {what}")
-        await asyncio.sleep(0.005)  # sampling pace; its granularity bounds the timing error
-
-
 async def _relay_rate(gateway: Gateway, events: int) -> float:
     """Write `events` instance-created events, then time a relay publishing all of them from the outbox."""
     cloud = sim.register(sim.SimCloud(f"sim://bench-{secrets.token_hex(4)}", clock=sim.SimClock(time.time())))
@@ -70,7 +63,7 @@ async def _relay_rate(gateway: Gateway, events: int) -> float:
         began = time.perf_counter()
         relaying = asyncio.create_task(relay.run())
         try:
-            await _until(lambda: relay.confirmed >= head, "the relay", timeout=600)
+            await until(lambda: relay.confirmed >= head, "the relay", timeout=600)
         finally:
             relaying.cancel()
         return head / (time.perf_counter() - began)
@@ -108,7 +101,7 @@ async def _rpc_rates(gateway: Gateway, requests: int, concurrency: int) -> tuple
     server = RequestServer.for_gateway(gateway)
     serving = asyncio.create_task(server.run())
     try:
-        await _until(lambda: server.consuming, "the request server", timeout=30)
+        await until(lambda: server.consuming, "the request server", timeout=30)
         settings = gateway.settings
         async with await AmqpClient.connect(
             settings.amqp_url or "", request_queue=settings.amqp_request_queue
@@ -157,24 +150,38 @@ async def measure(url: str, *, events: int = 5000, requests: int = 2000, concurr
     }  # fmt: skip
 
 
+FULL = {"events": 20_000, "requests": 5_000, "concurrency": 32}
+QUICK = {"events": 3_000, "requests": 1_000, "concurrency": 32}
+
+
+def measure_with_broker(url: str | None, **sizes: int) -> dict[str, Any]:
+    """`measure` against the broker at `url`, or a throwaway one started on 127.0.0.1 and stopped after."""
+    if url is not None:
+        return asyncio.run(measure(url, **sizes))
+    from tests.services import rabbitmq  # the tests' throwaway broker: run from the repository's root
+
+    if not rabbitmq.available():
+        return {"skipped": "rabbitmq-server is not installed"}
+    broker = rabbitmq.start()
+    try:
+        return asyncio.run(measure(broker.url, **sizes))
+    finally:
+        broker.stop()
+
+
+def run(quick: bool) -> dict[str, Any]:
+    return measure_with_broker(None, **(QUICK if quick else FULL))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="AMQP URL of a broker to use (default: start a throwaway one)")
-    parser.add_argument("--events", type=int, default=5000)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--events", type=int, default=FULL["events"])
+    parser.add_argument("--requests", type=int, default=FULL["requests"])
+    parser.add_argument("--concurrency", type=int, default=FULL["concurrency"])
     options = parser.parse_args()
-    broker = None
-    if options.url is None:
-        from tests.services import rabbitmq  # the tests' throwaway broker: run from the repository's root
-
-        broker = rabbitmq.start()
-    try:
-        figures = asyncio.run(measure(options.url or broker.url, events=options.events, requests=options.requests,
-                                      concurrency=options.concurrency))  # fmt: skip
-    finally:
-        if broker is not None:
-            broker.stop()
+    figures = measure_with_broker(options.url, events=options.events, requests=options.requests,
+                                  concurrency=options.concurrency)  # fmt: skip
     for name, value in figures.items():
         print(f"{name}: {value}")
 

@@ -1,0 +1,132 @@
+"""The figures of a run as tables: one per part, then the goals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+TITLES = {
+    "poll": "Poll + diff (sim clouds, 10 accounts, 1% churn per cycle; peer: the same listings without the diff)",
+    "latency": "Change → event latency (seconds)",
+    "reads": "Reads over HTTP from cloudgate serve (peers: the same 1,000 instances listed straight from moto)",
+    "events": "Events delivered per second, one reader catching up on a backlog",
+    "amqp": "AMQP (RabbitMQ on 127.0.0.1)",
+}
+
+
+def _poll(figures: dict[str, Any]) -> Table:
+    table = Table(title=TITLES["poll"], title_justify="left")
+    for column in ("resources", "first cycle s", "cycle s", "listing only s", "cycle ÷ listing", "resources/s",
+                   "µs/resource", "peak RSS MB", "RSS before poll MB"):  # fmt: skip
+        table.add_column(column, justify="right")
+    for point in figures["curve"]:
+        table.add_row(f"{point['resources']:,}", f"{point['first_cycle_s']:.2f}", f"{point['cycle_s']:.3f}",
+                      f"{point['listing_only_s']:.3f}", f"{point['diff_overhead_ratio']:.2f}",
+                      f"{point['resources_per_s']:,}", f"{point['per_resource_us']:.1f}", f"{point['peak_rss_mb']:.0f}",
+                      f"{point['rss_before_poll_mb']:.0f}")  # fmt: skip
+    ratio = figures["cost_ratio"]
+    table.caption = (f"per-resource cycle cost at {ratio['sizes'][1]:,} over {ratio['sizes'][0]:,}: "
+                     f"{ratio['per_resource']:.2f}× (1 = linear)")  # fmt: skip
+    return table
+
+
+def _distribution_row(table: Table, label: str, spread: dict[str, Any], note: str = "") -> None:
+    table.add_row(label, str(spread["n"]), f"{spread['p50']:.3f}", f"{spread['p99']:.3f}", f"{spread['max']:.3f}", note)
+
+
+def _latency(figures: dict[str, Any]) -> Table:
+    table = Table(title=TITLES["latency"], title_justify="left")
+    for column, justify in (("change → event", "left"), ("n", "right"), ("p50", "right"), ("p99", "right"),
+                            ("max", "right"), ("", "left")):  # fmt: skip
+        table.add_column(column, justify=justify)
+    own, oob = figures["own"], figures["oob"]
+    span = f"transitions {own['transition_s'][0]}–{own['transition_s'][1]} s, fast poll {own['fast_poll_interval_s']} s"
+    _distribution_row(table, "own mutation → committed (at)", own["to_commit_s"], span)
+    _distribution_row(table, "own mutation → long-poll reader", own["to_arrival_s"])
+    interval = f"interval {oob['interval_s']:g} s"
+    beyond = f"p99 − interval = {oob['changes']['p99_over_interval_s']:+.3f} s"
+    _distribution_row(table, "out-of-band change → committed", oob["changes"]["to_commit_s"], interval)
+    _distribution_row(table, "out-of-band change → long-poll reader", oob["changes"]["to_arrival_s"], beyond)
+    _distribution_row(table, "out-of-band deletion → long-poll reader", oob["deletions"]["to_arrival_s"],
+                      f"p99 = {oob['deletions']['in_intervals_p99']:.2f} intervals (deleted after 2 listings)")
+    return table
+
+
+def _reads(figures: dict[str, Any]) -> Table:
+    table = Table(title=TITLES["reads"], title_justify="left")
+    table.add_column("read")
+    table.add_column("figure", justify="right")
+    table.add_column("", justify="left")
+    store, peers, get = figures["list_store"], figures["peers"], figures["get"]
+    table.add_row(f"list {store['instances']:,} instances from the store", f"{store['median_s']:.3f} s",
+                  f"median; best {store['best_s']:.3f} s; pages of {store['page']:,}")  # fmt: skip
+    table.add_row(f"list {peers['instances']:,} moto instances: gateway (store)", f"{peers['gateway_s']:.3f} s", "median")
+    table.add_row("  the same, boto3 straight from moto", f"{peers['boto3_s']:.3f} s",
+                  f"{peers['boto3_over_gateway']:.1f}× the gateway's time")  # fmt: skip
+    table.add_row("  the same, libcloud straight from moto", f"{peers['libcloud_s']:.3f} s",
+                  f"{peers['libcloud_over_gateway']:.1f}× the gateway's time")  # fmt: skip
+    table.add_row(f"single GET, {get['concurrency']} in flight", f"{get['requests_per_s']:,.0f} req/s",
+                  f"{get['requests']:,} requests")  # fmt: skip
+    sequential = get["sequential_ms"]
+    table.add_row("single GET, one at a time", f"{sequential['p50']:.2f} ms",
+                  f"p50; p99 {sequential['p99']:.2f} ms")  # fmt: skip
+    return table
+
+
+def _events(figures: dict[str, Any]) -> Table:
+    table = Table(title=TITLES["events"], title_justify="left")
+    table.add_column("transport")
+    table.add_column("events/s", justify="right")
+    table.add_row(f"long-poll /v1/events (pages of {figures['page']:,})", f"{figures['long_poll_per_s']:,}")
+    table.add_row("Server-Sent Events /v1/events/stream", f"{figures['sse_per_s']:,}")
+    table.caption = f"backlog of {figures['events']:,} events, best of {figures['repeats']}"
+    return table
+
+
+def _amqp(figures: dict[str, Any]) -> Table:
+    table = Table(title=TITLES["amqp"], title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row(f"events published by the relay (confirmed, batches of {figures['relay_batch']})",
+                  f"{figures['events_published_per_second']:,.0f}/s")  # fmt: skip
+    table.add_row(f"API round-trips over AMQP, {figures['rpc_concurrency']} in flight",
+                  f"{figures['rpc_round_trips_per_second']:,.0f}/s")  # fmt: skip
+    table.add_row("  the same requests to the app in process (no transport)",
+                  f"{figures['in_process_requests_per_second']:,.0f}/s")  # fmt: skip
+    table.add_row("one round-trip at a time (median)", f"{figures['rpc_round_trip_ms_median_one_at_a_time']:.2f} ms")
+    return table
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any]], Table]] = {
+    "poll": _poll, "latency": _latency, "reads": _reads, "events": _events, "amqp": _amqp,
+}  # fmt: skip
+
+
+def _goals(goals: list[dict[str, Any]]) -> Table:
+    table = Table(title="Goals", title_justify="left")
+    for column, justify in (("goal", "left"), ("figure", "right"), ("target", "right"), ("", "left")):
+        table.add_column(column, justify=justify)
+    for goal in goals:
+        mark = {True: "[green]met[/]", False: "[red]missed[/]", None: "[dim]not measured[/]"}[goal["met"]]
+        figure = "" if goal["figure"] is None else f"{goal['figure']:,.3g}"
+        table.add_row(goal["goal"], figure, goal["target"], mark)
+    return table
+
+
+def render(document: dict[str, Any], console: Console) -> None:
+    run, machine = document["run"], document["run"]["machine"]
+    console.print(
+        f"[bold]cloudgate benchmarks[/] ({run['mode']}, {run['started_at']}, {run['duration_s']:.0f} s) on "
+        f"{machine['cores']} cores {machine['cpu_model']}, {machine['memory_gb']} GB, Python {machine['python']}; "
+        f"load average {run['load_average_before']} before, {run['load_average_after']} after"
+    )
+    for name, figures in document["parts"].items():
+        problem = figures.get("error") or figures.get("skipped")
+        if problem:
+            console.print(f"[bold]{TITLES[name]}[/]: {problem}")
+        else:
+            console.print(RENDERERS[name](figures))
+    console.print(_goals(document["goals"]))
