@@ -2,13 +2,17 @@
 VENV ?= .venv
 PYTHON ?= python3
 
-.PHONY: run test bench install services
+.PHONY: run test test-openstack bench install services
 
 run: install
 	$(VENV)/bin/cloudgate serve --demo
 
 test: install services
 	$(VENV)/bin/pytest
+
+# Real keystone, nova, glance, cinder and neutron on 127.0.0.1 (about 3 minutes to bring up the first time).
+test-openstack: install services
+	$(VENV)/bin/pytest -m openstack
 
 install: $(VENV)/.installed
 

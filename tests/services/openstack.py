@@ -1,0 +1,146 @@
+"""A small, real OpenStack on 127.0.0.1, brought up by scripts/openstack-dev once per test session.
+
+`openstack_cloud` is the session fixture: it runs `scripts/openstack-dev up` (a no-op when the cloud
+is already up), yields what the cloud is, and runs `down` when the session ends, if it was the one
+that brought the cloud up. Test modules that need it import it; they share one bring-up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import openstack
+import pytest
+from openstack.connection import Connection
+
+from cloudgate.drivers.base import DRIVER_GROUP, AccountConfig
+from cloudgate.drivers.openstack import OpenStackDriver
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "openstack-dev"
+UP_TIMEOUT_SECONDS = 1500  # a cold bring-up builds the services' venv and their databases
+ENTRY_POINT = f"openstack = {OpenStackDriver.__module__}:{OpenStackDriver.__name__}"
+
+
+@dataclass(frozen=True)
+class OpenStackCloud:
+    """The cloud as `scripts/openstack-dev info` describes it."""
+
+    info: dict[str, Any]
+    started_here: bool
+    bring_up: str  # what `up` said last: how long it took, or that the cloud was already up
+
+    @property
+    def auth_url(self) -> str:
+        return self.info["auth_url"]
+
+    @property
+    def region(self) -> str:
+        return self.info["region"]
+
+    def project(self, name: str) -> dict[str, Any]:
+        return self.info["projects"][name]
+
+    def password_credentials(self, project: str, **overrides: str) -> dict[str, str]:
+        described = self.project(project)
+        return {"username": described["user"], "password": described["password"], "project_name": project,
+                "user_domain_name": "Default", "project_domain_name": "Default", **overrides}  # fmt: skip
+
+    def application_credentials(self) -> dict[str, str]:
+        credential = self.info["application_credential"]
+        return {"application_credential_id": credential["id"], "application_credential_secret": credential["secret"]}
+
+    def account_config(self, credentials: dict[str, str], region: str | None = None) -> AccountConfig:
+        return AccountConfig("openstack", self.auth_url, region, credentials)
+
+    def connect(self, cloud: str = "admin") -> Connection:
+        """openstacksdk, as a cloud of clouds.yaml: admin, alice (project-a) or bob (project-b)."""
+        config = openstack.config.OpenStackConfig(config_files=[self.info["clouds_yaml"]], load_envvars=False)
+        return openstack.connection.Connection(config=config.get_one(cloud))
+
+    def cli(self, cloud: str, *args: str) -> Any:
+        """Run the `openstack` CLI as a cloud of clouds.yaml; its JSON output, parsed (None if it printed none)."""
+        env = {**os.environ, "OS_CLIENT_CONFIG_FILE": self.info["clouds_yaml"], "OS_CLOUD": cloud}
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("openstack")), *args], env=env, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, f"openstack {' '.join(args)} failed: {done.stderr}"
+        return json.loads(done.stdout) if done.stdout.strip() else None
+
+
+def _run(command: str, timeout: float) -> subprocess.CompletedProcess:
+    return subprocess.run([str(SCRIPT), command], capture_output=True, text=True, timeout=timeout)
+
+
+def start() -> OpenStackCloud:
+    was_up = _run("status", 60).returncode == 0
+    try:
+        up = _run("up", UP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        _run("down", 300)
+        pytest.fail(f"scripts/openstack-dev up took more than {UP_TIMEOUT_SECONDS} s")
+    if up.returncode != 0:
+        pytest.fail(f"scripts/openstack-dev up failed:\n{up.stdout[-4000:]}\n{up.stderr[-4000:]}")
+    info = _run("info", 60)
+    said = up.stdout.strip().splitlines()
+    return OpenStackCloud(json.loads(info.stdout), started_here=not was_up, bring_up=said[-1] if said else "")
+
+
+def stop(cloud: OpenStackCloud) -> None:
+    if cloud.started_here:
+        _run("down", 300)
+
+
+def register_driver() -> Callable[[], None]:
+    """Make the `openstack` cloud type loadable through the driver entry points; returns what undoes it.
+
+    Until cloudgate's own metadata lists the entry point, a distribution holding just that entry
+    point is put on sys.path, where importlib.metadata finds distributions.
+    """
+    if any(ep.name == "openstack" for ep in entry_points(group=DRIVER_GROUP)):
+        return lambda: None
+    where = tempfile.mkdtemp(prefix="cloudgate-openstack-ep-")
+    dist = Path(where) / "cloudgate_openstack_driver-0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: cloudgate-openstack-driver\nVersion: 0\n")
+    (dist / "entry_points.txt").write_text(f"[{DRIVER_GROUP}]\n{ENTRY_POINT}\n")
+    sys.path.insert(0, where)
+
+    def undo() -> None:
+        sys.path.remove(where)
+        shutil.rmtree(where)
+
+    return undo
+
+
+_CLOUD = pytest.StashKey["OpenStackCloud | str"]()
+
+
+@pytest.fixture(scope="session")
+def openstack_cloud(request: pytest.FixtureRequest) -> OpenStackCloud:
+    """The session's OpenStack: one bring-up (or one failed attempt) however many modules import this fixture."""
+    config = request.config
+    if _CLOUD not in config.stash:
+        config.stash[_CLOUD] = "the OpenStack bring-up failed earlier in this session"
+        cloud = start()
+        config.stash[_CLOUD] = cloud
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"scripts/openstack-dev up: {cloud.bring_up}")
+        config.add_cleanup(lambda: stop(cloud))
+        config.add_cleanup(register_driver())
+    found = config.stash[_CLOUD]
+    if isinstance(found, str):
+        pytest.fail(found)
+    return found
