@@ -18,7 +18,7 @@ from rich.console import Console
 
 from bench.children import ChildFailed, run_json
 from bench.goals import judge
-from bench.machine import describe, load_average
+from bench.machine import cloudgate_variables, describe, load_average
 from bench.parts import PARTS
 from bench.report import render
 
@@ -49,10 +49,12 @@ def main() -> int:
                         help=f"run only these parts ({', '.join(PARTS)})")  # fmt: skip
     parser.add_argument("--output", type=Path, default=LATEST, help=f"where the JSON goes (default {LATEST})")
     args = parser.parse_args()
-    console = Console(stderr=False)
+    console = Console(width=None if sys.stdout.isatty() else 150)  # piped: wide enough for every column
     started = datetime.now(UTC)
-    run: dict[str, Any] = {"mode": "quick" if args.quick else "full", "started_at": started.isoformat(timespec="seconds"),
-                           "machine": describe(), "load_average_before": load_average()}  # fmt: skip
+    run: dict[str, Any] = {
+        "mode": "quick" if args.quick else "full", "started_at": started.isoformat(timespec="seconds"),
+        "machine": describe(), "load_average_before": load_average(), "cloudgate_variables": cloudgate_variables(),
+    }  # fmt: skip
     parts, run["parts"] = run_parts(args.only or list(PARTS), args.quick, console)
     run["duration_s"] = round((datetime.now(UTC) - started).total_seconds(), 1)
     run["load_average_after"] = load_average()

@@ -22,42 +22,33 @@ from typing import Any
 
 import httpx
 
+from bench.gateways import ADMIN_SECRET, add_sim_account, bench_settings, poll
 from bench.waiting import until
 from cloudgate.amqp.client import AmqpClient
 from cloudgate.amqp.relay import EventRelay
 from cloudgate.amqp.server import RequestServer
 from cloudgate.api import create_app
-from cloudgate.core.auth import ADMIN_ID, Principal
+from cloudgate.core.auth import ADMIN_ID
 from cloudgate.core.gateway import Gateway
 from cloudgate.drivers import sim
 from cloudgate.model import Kind
 from cloudgate.settings import Settings
 
-ADMIN_SECRET = "bench-admin-secret"
 SEQUENTIAL_SAMPLE = 200
 
 
 def _settings(data_dir: Path, url: str, **overrides: Any) -> Settings:
     tag = secrets.token_hex(4)
-    return Settings(
-        data_dir=data_dir, database_url=f"sqlite+aiosqlite:///{data_dir}/bench.sqlite", admin_secret=ADMIN_SECRET,
-        run_poller=False, amqp_url=url, amqp_events_exchange=f"bench.events.{tag}",
-        amqp_request_queue=f"bench.requests.{tag}", account_requests_per_second=1e6, account_request_burst=10**6,
-        **overrides,
-    )  # fmt: skip
+    return bench_settings(data_dir, amqp_url=url, amqp_events_exchange=f"bench.events.{tag}",
+                          amqp_request_queue=f"bench.requests.{tag}", **overrides)  # fmt: skip
 
 
 async def _relay_rate(gateway: Gateway, events: int) -> float:
     """Write `events` instance-created events, then time a relay publishing all of them from the outbox."""
     cloud = sim.register(sim.SimCloud(f"sim://bench-{secrets.token_hex(4)}", clock=sim.SimClock(time.time())))
     try:
-        cloud.add_account("bench-key", "bench-secret", "bench")
-        view, _ = await gateway.accounts.register(
-            Principal(ADMIN_ID, "admin", True), cloud="sim", endpoint=cloud.endpoint, region=None,
-            credentials={"access_key": "bench-key", "secret_key": "bench-secret"},
-        )  # fmt: skip
-        cloud.populate("bench", cloud.regions[0], servers=events)
-        await gateway.poller.poll(view.row.id, Kind.INSTANCE)
+        account = await add_sim_account(gateway, cloud, "bench", servers=events)
+        await poll(gateway, account, (Kind.INSTANCE,))
         head = await gateway.events.head()
         relay = EventRelay(gateway.store, gateway.hub, gateway.settings)
         began = time.perf_counter()

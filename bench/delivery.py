@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from bench.feed import admin_token, drain_long_poll, drain_stream
-from bench.gateways import bench_settings, fill_store
+from bench.feed import drain_long_poll, drain_stream
+from bench.gateways import admin_token, bench_settings, fill_store
 from bench.served import served
 
 log = logging.getLogger("bench.delivery")

@@ -9,18 +9,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench.gateways import ADMIN_SECRET
-from cloudgate.core.auth import ADMIN_ID
-
 LONG_POLL_WAIT = 30.0  # seconds a long-poll waits for an event before it comes back empty
-
-
-async def admin_token(http: httpx.AsyncClient) -> str:
-    response = await http.post("/v1/tokens", json={"client_id": ADMIN_ID, "secret": ADMIN_SECRET})
-    response.raise_for_status()
-    return response.json()["token"]
-
-
 # A follower's long-polls are short: an event is handed to a waiting request at once whatever its wait,
 # and a short wait lets the server stop gracefully (no request left hanging) when the benchmark ends.
 FOLLOW_WAIT = 1.0

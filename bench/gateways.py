@@ -1,4 +1,5 @@
-"""Gateways for benchmarks: settings that keep request budgets out of the figures, and sim accounts to fill them."""
+"""Gateways for benchmarks: settings that keep request budgets out of the figures, sim accounts to fill them,
+and the admin's token over HTTP."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import secrets
 import time
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from cloudgate.core.auth import ADMIN_ID, Principal
 from cloudgate.core.gateway import Gateway
@@ -21,9 +24,10 @@ UNLIMITED = {"instances": 10**7, "cores": 10**8, "volumes": 10**7, "volume_gb": 
 
 
 def bench_settings(data_dir: Path, **overrides: Any) -> Settings:
-    """Settings over a store in `data_dir`: poller off unless asked, request budgets far above what a run spends."""
+    """Settings over a SQLite store in `data_dir`: poller off unless asked, request budgets far above what a
+    run spends; the rest at their defaults, or as CLOUDGATE_* variables set them (the run records their names)."""
     values: dict[str, Any] = {
-        "data_dir": data_dir, "admin_secret": ADMIN_SECRET, "run_poller": False,
+        "data_dir": data_dir, "database_url": None, "admin_secret": ADMIN_SECRET, "run_poller": False,
         "account_requests_per_second": 1e6, "account_request_burst": 10**6,
     }  # fmt: skip
     return Settings(**{**values, **overrides})
@@ -52,7 +56,9 @@ async def poll(gateway: Gateway, account_id: str, kinds: tuple[Kind, ...] = tupl
 async def fill_store(data_dir: Path, instances: int) -> tuple[str, int]:
     """Store a sim account of `instances` instances (one poll: one created event each) in `data_dir`, for a
     server to answer from; (its account id, the sequence number of the last event)."""
-    cloud = sim.register(SimCloud(f"sim://bench-{secrets.token_hex(4)}", clock=sim.SimClock(time.time()), page_size=1000))
+    cloud = sim.register(
+        SimCloud(f"sim://bench-{secrets.token_hex(4)}", clock=sim.SimClock(time.time()), page_size=1000)
+    )
     gateway = await Gateway.open(bench_settings(data_dir))
     try:
         account = await add_sim_account(gateway, cloud, "bench", servers=instances)
@@ -61,3 +67,9 @@ async def fill_store(data_dir: Path, instances: int) -> tuple[str, int]:
     finally:
         await gateway.close()
         sim.unregister(cloud.endpoint)
+
+
+async def admin_token(http: httpx.AsyncClient) -> str:
+    response = await http.post("/v1/tokens", json={"client_id": ADMIN_ID, "secret": ADMIN_SECRET})
+    response.raise_for_status()
+    return response.json()["token"]

@@ -26,8 +26,8 @@ from typing import Any
 
 import httpx
 
-from bench.feed import Follower, admin_token
-from bench.gateways import ADMIN, add_sim_account, bench_settings, poll
+from bench.feed import Follower
+from bench.gateways import ADMIN, add_sim_account, admin_token, bench_settings, poll
 from bench.live import live_server
 from bench.stats import distribution
 from bench.timed_cloud import TimedCloud
@@ -106,7 +106,7 @@ async def world(cloud: sim.SimCloud, background: int, **overrides: Any) -> Async
 
 async def latencies(follower: Follower, expected: Sequence[Expected], timeout: float) -> dict[str, Any]:
     """Wait until an event has arrived for every expectation; latency distributions to `at` and to arrival."""
-    pending = {item: True for item in expected}
+    pending = list(expected)
     to_commit: list[float] = []
     to_arrival: list[float] = []
     read = 0
@@ -116,7 +116,7 @@ async def latencies(follower: Follower, expected: Sequence[Expected], timeout: f
         for event, arrived in follower.arrivals[read:]:
             found = next((item for item in pending if item.matches(event)), None)
             if found is not None:
-                del pending[found]
+                pending.remove(found)
                 to_commit.append(event["at"] - found.since)
                 to_arrival.append(arrived - found.since)
         read = len(follower.arrivals)
@@ -164,7 +164,8 @@ async def measure_own(operations: int, wave: int, background: int) -> dict[str, 
             await asyncio.gather(*(stop(resource_id) for resource_id in created))
             if not await gateway.operations.wait_idle(timeout=120):
                 raise TimeoutError("stops did not settle")
-        expected = [Expected(cloud_id, "updated", since, state=state) for (cloud_id, state), since in cloud.reached.items()]
+        expected = [Expected(cloud_id, "updated", since, state=state)
+                    for (cloud_id, state), since in cloud.reached.items()]  # fmt: skip
         figures = await latencies(here.follower, expected, timeout=30)
     return {"creates": operations, "stops": operations, "transition_s": list(TRANSITION_SPAN),
             "fast_poll_interval_s": gateway.settings.fast_poll_interval, **figures}  # fmt: skip
@@ -187,7 +188,9 @@ def _change(cloud: sim.SimCloud, move: str, cloud_id: str, n: int) -> Expected:
     return Expected(cloud_id, "deleted", cloud.clock.now())
 
 
-async def measure_oob(changes: int, deletions: int, interval: float | None, intervals: int, background: int) -> dict[str, Any]:
+async def measure_oob(
+    changes: int, deletions: int, interval: float | None, intervals: int, background: int
+) -> dict[str, Any]:
     """Make `changes` changes and `deletions` deletions at random moments over `intervals` poll intervals."""
     overrides = {"poll_intervals": {Kind.INSTANCE.value: interval}} if interval else {}
     cloud = sim.SimCloud(f"sim://bench-oob-{secrets.token_hex(4)}", seed=7, clock=sim.SimClock.real(), page_size=1000)
@@ -198,7 +201,7 @@ async def measure_oob(changes: int, deletions: int, interval: float | None, inte
                                                              limit=1000)  # fmt: skip
         targets = rng.sample([record.cloud_id for record in records], changes + deletions)
         moves = [rng.choice(OOB_MOVES) for _ in range(changes)] + ["delete"] * deletions
-        plan = sorted((rng.uniform(0, intervals * period), move, target) for move, target in zip(moves, targets))
+        plan = sorted((rng.uniform(0, intervals * period), move, target) for move, target in zip(moves, targets, strict=True))
         log.info("latency: %d out-of-band changes over %g s (instance interval %g s)", len(plan), plan[-1][0], period)
         began = time.monotonic()
         expected = []

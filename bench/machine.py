@@ -26,6 +26,11 @@ def load_average() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
 
 
+def cloudgate_variables() -> list[str]:
+    """Names of the CLOUDGATE_* environment variables set: they change the settings of in-process gateways."""
+    return sorted(name for name in os.environ if name.startswith("CLOUDGATE_"))
+
+
 def describe() -> dict[str, Any]:
     memory_kb = _proc_field("/proc/meminfo", "MemTotal")
     return {

@@ -16,7 +16,8 @@ def main() -> None:
     parser.add_argument("name", choices=list(PARTS))
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="  %(relativeCreated)7.0f ms %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="  %(relativeCreated)7.0f ms %(name)s: %(message)s")  # fmt: skip
     logging.getLogger("bench").setLevel(logging.INFO)  # progress lines; the gateway's own logs stay at warnings
     figures = importlib.import_module(PARTS[args.name]).run(args.quick)
     json.dump(figures, sys.stdout)

@@ -28,8 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.api_reads import get_rate, list_all
-from bench.feed import admin_token
-from bench.gateways import ADMIN, bench_settings, fill_store
+from bench.gateways import ADMIN, admin_token, bench_settings, fill_store
 from bench.poll import filled
 from bench.sampling import recording, summarize
 from bench.served import served
@@ -148,8 +147,8 @@ def main() -> None:
     if args.scenario == "layers":
         costs = asyncio.run(_layers())
         (RESULTS / "profile-layers.json").write_text(json.dumps(costs, indent=2) + "\n")
-        console.print(_table("CPU per call (ms, every thread of the process)", [(ms, layer) for layer, ms in costs.items()],
-                             share_format="{:.3f}"))  # fmt: skip
+        rows = [(ms, layer) for layer, ms in costs.items()]
+        console.print(_table("CPU per call (ms, every thread of the process)", rows, share_format="{:.3f}"))
         return
     raw = RESULTS / f"profile-{args.scenario}.txt"
     if args.scenario == "poll":

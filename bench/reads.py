@@ -21,8 +21,7 @@ import httpx
 
 from bench.api_reads import PAGE, get_latencies, get_rate, list_all
 from bench.direct import boto3_lister, libcloud_lister, set_moto_auth
-from bench.feed import admin_token
-from bench.gateways import ADMIN, bench_settings, fill_store, poll
+from bench.gateways import ADMIN, admin_token, bench_settings, fill_store, poll
 from bench.served import served
 from bench.stats import distribution
 from cloudgate.core.gateway import Gateway

@@ -63,7 +63,8 @@ def _reads(figures: dict[str, Any]) -> Table:
     store, peers, get = figures["list_store"], figures["peers"], figures["get"]
     table.add_row(f"list {store['instances']:,} instances from the store", f"{store['median_s']:.3f} s",
                   f"median; best {store['best_s']:.3f} s; pages of {store['page']:,}")  # fmt: skip
-    table.add_row(f"list {peers['instances']:,} moto instances: gateway (store)", f"{peers['gateway_s']:.3f} s", "median")
+    table.add_row(f"list {peers['instances']:,} moto instances: gateway (store)", f"{peers['gateway_s']:.3f} s",
+                  "median")  # fmt: skip
     table.add_row("  the same, boto3 straight from moto", f"{peers['boto3_s']:.3f} s",
                   f"{peers['boto3_over_gateway']:.1f}× the gateway's time")  # fmt: skip
     table.add_row("  the same, libcloud straight from moto", f"{peers['libcloud_s']:.3f} s",
@@ -105,13 +106,17 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], Table]] = {
 }  # fmt: skip
 
 
+def _figure(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def _goals(goals: list[dict[str, Any]]) -> Table:
     table = Table(title="Goals", title_justify="left")
     for column, justify in (("goal", "left"), ("figure", "right"), ("target", "right"), ("", "left")):
         table.add_column(column, justify=justify)
     for goal in goals:
         mark = {True: "[green]met[/]", False: "[red]missed[/]", None: "[dim]not measured[/]"}[goal["met"]]
-        figure = "" if goal["figure"] is None else f"{goal['figure']:,.3g}"
+        figure = "" if goal["figure"] is None else _figure(goal["figure"])
         table.add_row(goal["goal"], figure, goal["target"], mark)
     return table
 
@@ -123,6 +128,8 @@ def render(document: dict[str, Any], console: Console) -> None:
         f"{machine['cores']} cores {machine['cpu_model']}, {machine['memory_gb']} GB, Python {machine['python']}; "
         f"load average {run['load_average_before']} before, {run['load_average_after']} after"
     )
+    if run["cloudgate_variables"]:
+        console.print(f"[yellow]settings changed by the environment:[/] {', '.join(run['cloudgate_variables'])}")
     for name, figures in document["parts"].items():
         problem = figures.get("error") or figures.get("skipped")
         if problem:

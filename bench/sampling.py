@@ -58,7 +58,8 @@ def summarize(raw: Path, top: int = 25) -> dict[str, Any]:
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        frames = [_frame(frame) for frame in stack.split(";") if frame and not frame.startswith(("thread ", "process "))]
+        frames = [_frame(frame) for frame in stack.split(";")
+                  if frame and not frame.startswith(("thread ", "process "))]  # fmt: skip
         if not frames:
             continue
         samples = int(count)

@@ -63,6 +63,7 @@ class Served:
 def served(data_dir: Path) -> Iterator[Served]:
     """Serve the store in `data_dir` (poller off: it only answers) on 127.0.0.1 until the block ends."""
     port = free_port()
+    # The server answers on the default settings, whatever the caller's environment says.
     env = {key: value for key, value in os.environ.items() if not key.startswith("CLOUDGATE_")}
     env.update({"CLOUDGATE_RUN_POLLER": "false", "CLOUDGATE_ADMIN_SECRET": ADMIN_SECRET})
     command = [sys.executable, "-m", "cloudgate.cli", "serve", "--no-demo", "--host", "127.0.0.1", "--port",

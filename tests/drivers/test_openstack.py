@@ -4,6 +4,7 @@ the conformance suite, then what is OpenStack's own — auth kinds, refusals, ta
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 
 import pytest
@@ -23,7 +24,9 @@ from cloudgate.errors import (
 )  # fmt: skip
 from cloudgate.model import STATES as MODEL_STATES
 from cloudgate.model import Kind
-from tests.drivers.conformance import ConformanceBackend, DriverConformance, create_live, standard_create_specs
+from tests.drivers.conformance import (
+    ConformanceBackend, DriverConformance, create_live, standard_create_specs, unique_name,
+)  # fmt: skip
 from tests.services.openstack import OpenStackCloud, openstack_cloud  # noqa: F401 - the session fixture
 
 pytestmark = pytest.mark.openstack
@@ -32,13 +35,22 @@ NO_SUCH_UUID = "00000000-0000-4000-8000-000000000000"
 RECHECK_SECONDS = 0.5  # the pace of re-listing while a real cloud settles
 
 
+def keypair_name(prefix: str) -> str:
+    """nova's keypair names are unique per user, and the cloud may outlive a test session."""
+    return f"{prefix}-{secrets.token_hex(4)}"
+
+
 class OpenStackBackend(ConformanceBackend):
     settle_rounds = 240  # 2 minutes at RECHECK_SECONDS: nova and cinder's fakes settle in seconds
 
     def __init__(self, cloud: OpenStackCloud):
         self.cloud = cloud
-        self.create_specs = standard_create_specs(self)
+        self.create_specs = {**standard_create_specs(self), Kind.KEYPAIR: self._keypair_spec}
         self.missing_ids = {kind: NO_SUCH_UUID for kind in Kind} | {Kind.KEYPAIR: "conformance-no-such-keypair"}
+
+    @staticmethod
+    async def _keypair_spec(driver: OpenStackDriver) -> dict:
+        return {"name": keypair_name(unique_name(Kind.KEYPAIR))}
 
     def make_driver(self) -> OpenStackDriver:
         return OpenStackDriver(self.cloud.account_config(self.cloud.password_credentials("project-a")))
@@ -176,14 +188,14 @@ async def test_an_instance_on_a_subnet_shows_its_address_groups_and_keypair(
 ) -> None:
     subnet = await driver.create(Kind.SUBNET, {"name": "attrs-net", "cidr": "10.20.0.0/24", "tags": {"team": "a"}})
     group = await driver.create(Kind.SECURITY_GROUP, {"name": "attrs-sg"})
-    keypair = await driver.create(Kind.KEYPAIR, {"name": "attrs-key"})
+    keypair = await driver.create(Kind.KEYPAIR, {"name": keypair_name("attrs-key")})
     assert keypair.attrs["private_key"].startswith("-----BEGIN") and "private_key" not in keypair.cloud_attrs
     server = await create_live(
         backend, driver, Kind.INSTANCE, subnet=subnet.cloud_id, security_groups=[group.cloud_id],
         keypair=keypair.cloud_id, tags={"role": "web"},
     )  # fmt: skip
     assert server.attrs["subnet"] == subnet.cloud_id and server.attrs["security_groups"] == [group.cloud_id]
-    assert server.attrs["keypair"] == "attrs-key" and server.tags == {"role": "web"}
+    assert server.attrs["keypair"] == keypair.cloud_id and server.tags == {"role": "web"}
     assert server.attrs["addresses"][0].startswith("10.20.0.")
     assert subnet.tags == {"team": "a"}
     await driver.destroy(Kind.INSTANCE, server.cloud_id)

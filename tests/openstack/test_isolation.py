@@ -3,6 +3,8 @@ resources; the cloud's public images are stored once and seen by both."""
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from tests.api.conftest import Caller
@@ -12,7 +14,8 @@ pytestmark = pytest.mark.openstack
 
 
 async def make_keypair(caller: Caller, account_id: str, name: str) -> dict:
-    response = await caller.post("/v1/keypairs", json={"account": account_id, "name": name})
+    # nova's keypair names are unique per user, and the cloud may outlive a test session.
+    response = await caller.post("/v1/keypairs", json={"account": account_id, "name": f"{name}-{secrets.token_hex(4)}"})
     await done(caller, response)
     return (await caller.get(f"/v1/keypairs/{response.json()['resource']['id']}")).json()
 

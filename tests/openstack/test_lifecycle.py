@@ -5,6 +5,7 @@ and destroyed."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import pytest
@@ -137,11 +138,12 @@ async def test_subnets_keypairs_and_security_groups_are_made_changed_and_destroy
     assert (await events_until(alice, after, about(subnet["id"], "updated")))[-1]["resource"]["name"] == "life-net-2"
     await destroy(alice, gateway, "subnets", subnet)
 
-    operation_response = await alice.post("/v1/keypairs", json={"account": alice_account, "name": "life-key"})
+    key_name = f"life-key-{secrets.token_hex(4)}"  # unique per user, and the cloud may outlive a session
+    operation_response = await alice.post("/v1/keypairs", json={"account": alice_account, "name": key_name})
     operation = await done(alice, operation_response)
     assert operation["result"]["private_key"].startswith("-----BEGIN")
     keypair = (await alice.get(f"/v1/keypairs/{operation_response.json()['resource']['id']}")).json()
-    assert keypair["cloud_id"] == "life-key" and keypair["attrs"]["fingerprint"]
+    assert keypair["cloud_id"] == key_name and keypair["attrs"]["fingerprint"]
     assert "private_key" not in keypair["attrs"] and "private_key" not in keypair["cloud_attrs"]
     await destroy(alice, gateway, "keypairs", keypair)
 

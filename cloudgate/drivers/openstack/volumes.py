@@ -43,11 +43,11 @@ def edit_volume(conn: Connection, volume_id: str, changes: Mapping[str, Any]) ->
     if "name" in changes:
         conn.block_storage.update_volume(volume_id, name=changes["name"])
     if "size" in changes:
-        volume = conn.block_storage.get_volume(volume_id)
-        settled = volume.status
-        conn.block_storage.extend_volume(volume, changes["size"])
+        settled = conn.block_storage.get_volume(volume_id).status
+        conn.block_storage.extend_volume(volume_id, changes["size"])
         # cinder grows a volume in the background ("extending"): the edit is done when it is back.
-        conn.block_storage.wait_for_status(volume, status=settled, failures=["error_extending"],
+        extending = conn.block_storage.get_volume(volume_id)
+        conn.block_storage.wait_for_status(extending, status=settled, failures=["error_extending"],
                                            interval=WAIT_INTERVAL_SECONDS, wait=WAIT_SECONDS)  # fmt: skip
     if "metadata" in changes:
         replace_metadata(conn.block_storage, "volume", volume_id, changes["metadata"])
