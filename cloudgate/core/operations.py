@@ -245,7 +245,8 @@ class Operations:
     async def _run(self, op: OperationRow, work: Callable[[], Awaitable[dict[str, Any] | None]]) -> None:
         await self._set_state(op.id, "running")
         try:
-            result = await asyncio.wait_for(work(), self._settings.operation_timeout_seconds)
+            async with asyncio.timeout(self._settings.operation_timeout_seconds):
+                result = await work()
         except TimeoutError:
             await self._set_state(op.id, "failed", error=OperationTimeout("the resource did not settle in time").to_dict())
         except CloudgateError as exc:

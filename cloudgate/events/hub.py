@@ -42,7 +42,8 @@ class EventHub:
                 return False
             changed = self._changed
             try:
-                await asyncio.wait_for(changed.wait(), min(remaining, self._recheck))
+                async with asyncio.timeout(min(remaining, self._recheck)):  # not wait_for: it can swallow a cancel
+                    await changed.wait()
             except TimeoutError:
                 await self.refresh()
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import logging
 import random
@@ -232,10 +233,11 @@ class Poller:
                     task.add_done_callback(running.discard)
                 self._wake.clear()
                 timeout = self._due[0][0] - loop.time() if self._due else None
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout)
-                except TimeoutError:
-                    pass
+                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancel that races the
+                # wake-up, and the loop would then outlive Gateway.close()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(timeout):
+                        await self._wake.wait()
         finally:
             for task in running:
                 task.cancel()

@@ -99,3 +99,30 @@ async def _eq(read, expected) -> bool:
 
 async def _after(read, moment: float) -> bool:
     return await read() > moment
+
+
+async def test_a_cancel_always_stops_the_poll_loop(database_url, tmp_path):
+    """A cancel that lands in any step around a wake-up stops the loop (Gateway.close waits on it)."""
+    cloud = sim.register(sim.SimCloud("sim://cancel", seed=1, clock=sim.SimClock(time.time())))
+    intervals = {kind.value: 3600.0 for kind in Kind}  # the loop always has a next poll due, far off
+    gateway = await Gateway.open(sim_settings(tmp_path, database_url, poll_intervals=intervals))
+    try:
+        await SimWorld(gateway, cloud, ADMIN).account()
+        for steps in range(8):  # loop iterations between the wake-up and the cancel: each lands in another window
+            runner = asyncio.create_task(gateway.poller.run())
+            await _wait_for(lambda: _parked(gateway.poller))
+            gateway.poller._wake.set()
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            runner.cancel()
+            done, _ = await asyncio.wait({runner}, timeout=5)
+            assert done, f"the loop outlived a cancel sent {steps} steps after its wake-up"
+            assert runner.cancelled()
+    finally:
+        await gateway.close()
+        sim.unregister(cloud.endpoint)
+
+
+async def _parked(poller) -> bool:
+    await asyncio.sleep(0)
+    return bool(poller._wake._waiters)  # noqa: SLF001 - the only sign that the loop waits for a wake-up

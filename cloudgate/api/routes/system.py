@@ -50,7 +50,8 @@ async def healthz() -> dict:
             summary="Readiness: the store answers (503 when not)")  # fmt: skip
 async def readyz(gateway: GatewayDep) -> dict:
     try:
-        await asyncio.wait_for(gateway.events.head(), READY_TIMEOUT_SECONDS)
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            await gateway.events.head()
     except Exception as exc:  # noqa: BLE001 - whatever the store's failure, the answer is "not ready"
         log.warning("readiness check failed: %r", exc)
         raise NotReady("the store is not reachable") from exc
