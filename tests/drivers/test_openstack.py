@@ -1,5 +1,6 @@
 """The OpenStack driver against real keystone, nova, glance, cinder and neutron (scripts/openstack-dev):
-the conformance suite, then what is OpenStack's own — auth kinds, refusals, tables, token renewal."""
+the conformance suite, then what is OpenStack's own — auth kinds, refusals, token renewal — and,
+without the cloud, its tables."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import requests
 from keystoneauth1 import exceptions as ksa
 from openstack import exceptions as sdk
 
-from cloudgate.drivers.base import load_driver
+from cloudgate.drivers.base import AccountConfig, load_driver
 from cloudgate.drivers.openstack import OpenStackDriver
 from cloudgate.drivers.openstack.errors import ERRORS, translate
 from cloudgate.drivers.openstack.kinds import KINDS
@@ -27,9 +28,7 @@ from cloudgate.model import Kind
 from tests.drivers.conformance import (
     ConformanceBackend, DriverConformance, create_live, standard_create_specs, unique_name,
 )  # fmt: skip
-from tests.services.openstack import OpenStackCloud, openstack_cloud  # noqa: F401 - the session fixture
-
-pytestmark = pytest.mark.openstack
+from tests.services.openstack import OpenStackCloud, on_openstack, openstack_cloud  # noqa: F401 - the session fixture
 
 NO_SUCH_UUID = "00000000-0000-4000-8000-000000000000"
 RECHECK_SECONDS = 0.5  # the pace of re-listing while a real cloud settles
@@ -68,6 +67,7 @@ def backend(openstack_cloud: OpenStackCloud) -> OpenStackBackend:  # noqa: F811
     return OpenStackBackend(openstack_cloud)
 
 
+@on_openstack
 class TestOpenStackConformance(DriverConformance):
     @pytest.fixture
     def backend(self, backend: OpenStackBackend) -> OpenStackBackend:
@@ -89,10 +89,12 @@ async def auth_token(driver: OpenStackDriver) -> str:
 # -- accounts ---------------------------------------------------------------------------------
 
 
+@on_openstack
 def test_the_entry_point_loads_the_openstack_driver(openstack_cloud: OpenStackCloud) -> None:  # noqa: F811
     assert load_driver("openstack") is OpenStackDriver
 
 
+@on_openstack
 async def test_password_and_application_credentials_name_the_same_project(openstack_cloud: OpenStackCloud) -> None:  # noqa: F811
     project = openstack_cloud.project("project-a")
     by_password = OpenStackDriver(openstack_cloud.account_config(openstack_cloud.password_credentials("project-a")))
@@ -106,6 +108,7 @@ async def test_password_and_application_credentials_name_the_same_project(openst
         await driver.close()
 
 
+@on_openstack
 @pytest.mark.parametrize(
     ("overrides", "reason", "says"),
     [
@@ -126,6 +129,7 @@ async def test_refused_credentials_say_why(
     await driver.close()
 
 
+@on_openstack
 async def test_a_wrong_application_credential_is_refused(openstack_cloud: OpenStackCloud) -> None:  # noqa: F811
     credentials = {**openstack_cloud.application_credentials(), "application_credential_secret": "wrong"}
     driver = OpenStackDriver(openstack_cloud.account_config(credentials))
@@ -134,17 +138,7 @@ async def test_a_wrong_application_credential_is_refused(openstack_cloud: OpenSt
     assert refused.value.details["reason"] == "application_credential"
 
 
-@pytest.mark.parametrize(
-    "credentials",
-    [{}, {"username": "alice", "password": "x"}, {"application_credential_id": "x"},
-     {"username": "a", "password": "b", "project_name": "c", "token": "d"}],
-)  # fmt: skip
-async def test_incomplete_credentials_are_invalid(openstack_cloud: OpenStackCloud, credentials: dict) -> None:  # noqa: F811
-    driver = OpenStackDriver(openstack_cloud.account_config(credentials))
-    with pytest.raises(InvalidRequest):
-        await driver.check_credentials()
-
-
+@on_openstack
 async def test_an_unknown_region_is_refused(openstack_cloud: OpenStackCloud) -> None:  # noqa: F811
     credentials = openstack_cloud.password_credentials("project-a")
     driver = OpenStackDriver(openstack_cloud.account_config(credentials, region="NoSuchRegion"))
@@ -152,6 +146,7 @@ async def test_an_unknown_region_is_refused(openstack_cloud: OpenStackCloud) -> 
         await driver.check_credentials()
 
 
+@on_openstack
 async def test_a_revoked_token_is_renewed_by_the_next_call(
     openstack_cloud: OpenStackCloud, driver: OpenStackDriver  # noqa: F811
 ) -> None:
@@ -165,6 +160,7 @@ async def test_a_revoked_token_is_renewed_by_the_next_call(
 # -- what the driver makes of the services ------------------------------------------------------------
 
 
+@on_openstack
 async def test_datacenters_are_the_region_and_its_zones(driver: OpenStackDriver) -> None:
     datacenters = {dc.cloud_id: dc for dc in await driver.list(Kind.DATACENTER)}
     assert datacenters["RegionOne"].attrs == {"type": "region", "region": "RegionOne", "parent": None}
@@ -172,6 +168,7 @@ async def test_datacenters_are_the_region_and_its_zones(driver: OpenStackDriver)
     assert datacenters["nova"].cloud_attrs["services"] == {"compute": True, "volume": True}
 
 
+@on_openstack
 async def test_the_seeded_catalog_shows_through(openstack_cloud: OpenStackCloud, driver: OpenStackDriver) -> None:  # noqa: F811
     images = {image.cloud_id: image for image in await driver.list(Kind.IMAGE)}
     seeded = images[openstack_cloud.info["image"]["id"]]
@@ -183,6 +180,7 @@ async def test_the_seeded_catalog_shows_through(openstack_cloud: OpenStackCloud,
     assert subnets["shared-subnet"].attrs == {"cidr": "192.0.2.0/24", "datacenter": "RegionOne"}
 
 
+@on_openstack
 async def test_an_instance_on_a_subnet_shows_its_address_groups_and_keypair(
     backend: OpenStackBackend, driver: OpenStackDriver
 ) -> None:
@@ -202,6 +200,7 @@ async def test_an_instance_on_a_subnet_shows_its_address_groups_and_keypair(
     await driver.destroy(Kind.KEYPAIR, keypair.cloud_id)
 
 
+@on_openstack
 async def test_security_group_rules_replace_neutrons_defaults(driver: OpenStackDriver) -> None:
     group = await driver.create(Kind.SECURITY_GROUP, {"name": "rules-sg", "description": "d"})
     assert group.attrs["rules"] == [
@@ -221,6 +220,7 @@ async def test_security_group_rules_replace_neutrons_defaults(driver: OpenStackD
     await driver.destroy(Kind.SECURITY_GROUP, group.cloud_id)
 
 
+@on_openstack
 async def test_a_volume_not_attached_cannot_be_detached(backend: OpenStackBackend, driver: OpenStackDriver) -> None:
     volume = await create_live(backend, driver, Kind.VOLUME)
     with pytest.raises(Conflict):
@@ -230,7 +230,7 @@ async def test_a_volume_not_attached_cannot_be_detached(backend: OpenStackBacken
     await driver.destroy(Kind.VOLUME, volume.cloud_id)
 
 
-# -- the tables ---------------------------------------------------------------------------------
+# -- no cloud needed: the tables, and what is refused before any call ------------------------
 
 
 @pytest.mark.parametrize("kind", sorted(STATES))
@@ -294,3 +294,14 @@ def test_rules_round_trip() -> None:
     native = rule_to_native(rule)
     assert native["ethertype"] == "IPv6" and native["port_range_min"] == 53
     assert rule_from_native(native) == rule
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [{}, {"username": "alice", "password": "x"}, {"application_credential_id": "x"},
+     {"username": "a", "password": "b", "project_name": "c", "token": "d"}],
+)  # fmt: skip
+async def test_incomplete_credentials_are_invalid_before_any_call(credentials: dict) -> None:
+    driver = OpenStackDriver(AccountConfig("openstack", "http://127.0.0.1:9/v3", None, credentials))
+    with pytest.raises(InvalidRequest):
+        await driver.check_credentials()

@@ -9,9 +9,9 @@ from cloudgate.core.gateway import Gateway
 from cloudgate.model import Kind
 from tests.api.conftest import Caller
 from tests.openstack.conftest import account_body, driver_token
-from tests.services.openstack import OpenStackCloud
+from tests.services.openstack import MARKS, OpenStackCloud
 
-pytestmark = pytest.mark.openstack
+pytestmark = MARKS
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import secrets
 
-import pytest
-
 from tests.api.conftest import Caller
 from tests.openstack.conftest import done, only
+from tests.services.openstack import MARKS
 
-pytestmark = pytest.mark.openstack
+pytestmark = MARKS
 
 
 async def make_keypair(caller: Caller, account_id: str, name: str) -> dict:

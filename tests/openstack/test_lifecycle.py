@@ -8,14 +8,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-import pytest
-
 from cloudgate.core.gateway import Gateway
 from cloudgate.model import COLLECTIONS
 from tests.api.conftest import Caller, feed_position
 from tests.openstack.conftest import done, events_until, instance_spec, only, polled_until
+from tests.services.openstack import MARKS
 
-pytestmark = pytest.mark.openstack
+pytestmark = MARKS
 
 
 def about(resource_id: str, event_type: str | None = None, state: str | None = None):

@@ -8,15 +8,13 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from cloudgate.core.gateway import Gateway
 from cloudgate.model import Kind
 from tests.api.conftest import Caller, feed_position
 from tests.openstack.conftest import done, instance_spec, polled_until
-from tests.services.openstack import OpenStackCloud
+from tests.services.openstack import MARKS, OpenStackCloud
 
-pytestmark = pytest.mark.openstack
+pytestmark = MARKS
 
 
 def event(**wanted: Any) -> Callable[[dict[str, Any]], bool]:

@@ -1,7 +1,7 @@
 """A small, real OpenStack on 127.0.0.1, brought up by scripts/openstack-dev once per test session.
 
 `openstack_cloud` is the session fixture: it runs `scripts/openstack-dev up` (a no-op when the cloud
-is already up), yields what the cloud is, and runs `down` when the session ends, if it was the one
+is already up), gives what the cloud is, and runs `down` when the session ends, if it was the one
 that brought the cloud up. Test modules that need it import it; they share one bring-up.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import openstack
 import pytest
@@ -26,10 +26,23 @@ from openstack.connection import Connection
 from cloudgate.drivers.base import DRIVER_GROUP, AccountConfig
 from cloudgate.drivers.openstack import OpenStackDriver
 
+T = TypeVar("T")
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "openstack-dev"
-UP_TIMEOUT_SECONDS = 1500  # a cold bring-up builds the services' venv and their databases
+UP_TIMEOUT_SECONDS = 1200  # a cold bring-up builds the services' venv and their databases
 ENTRY_POINT = f"openstack = {OpenStackDriver.__module__}:{OpenStackDriver.__name__}"
+
+# The marks of every test on this cloud: `openstack`, and the time limit on the test function only,
+# since the first test to ask for the cloud waits for its bring-up (minutes on a machine with no caches).
+MARKS = [pytest.mark.openstack, pytest.mark.timeout(300, func_only=True)]
+
+
+def on_openstack(test: T) -> T:
+    """Gives a test function or class the marks of tests on this cloud."""
+    for mark in MARKS:
+        test = mark(test)
+    return test
 
 
 @dataclass(frozen=True)
@@ -43,10 +56,6 @@ class OpenStackCloud:
     @property
     def auth_url(self) -> str:
         return self.info["auth_url"]
-
-    @property
-    def region(self) -> str:
-        return self.info["region"]
 
     def project(self, name: str) -> dict[str, Any]:
         return self.info["projects"][name]
@@ -136,8 +145,10 @@ def openstack_cloud(request: pytest.FixtureRequest) -> OpenStackCloud:
         cloud = start()
         config.stash[_CLOUD] = cloud
         reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(f"scripts/openstack-dev up: {cloud.bring_up}")
+        capture = config.pluginmanager.get_plugin("capturemanager")
+        if reporter is not None and capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(f"scripts/openstack-dev up: {cloud.bring_up}")
         config.add_cleanup(lambda: stop(cloud))
         config.add_cleanup(register_driver())
     found = config.stash[_CLOUD]
