@@ -9,6 +9,7 @@ import logging
 import sys
 
 from bench.parts import PARTS
+from cloudgate.runtime import tune_gc
 
 
 def main() -> None:
@@ -19,6 +20,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="  %(relativeCreated)7.0f ms %(name)s: %(message)s")  # fmt: skip
     logging.getLogger("bench").setLevel(logging.INFO)  # progress lines; the gateway's own logs stay at warnings
+    tune_gc()  # in-process gateways run as `cloudgate serve` runs one
     figures = importlib.import_module(PARTS[args.name]).run(args.quick)
     json.dump(figures, sys.stdout)
     print()

@@ -28,6 +28,7 @@ from bench.gateways import add_sim_account, bench_settings
 from cloudgate.core.gateway import Gateway
 from cloudgate.drivers import sim
 from cloudgate.model import Kind
+from cloudgate.runtime import tune_gc
 from cloudgate.store.resources import all_records
 
 KINDS = (Kind.INSTANCE, Kind.VOLUME, Kind.SNAPSHOT)
@@ -131,6 +132,7 @@ def main() -> None:
     parser.add_argument("--churn", type=float, default=0.01)
     parser.add_argument("--database-url")
     args = parser.parse_args()
+    tune_gc()  # as `cloudgate serve` does
     figures = asyncio.run(measure(args.resources, args.accounts, args.cycles, args.churn, args.database_url))
     json.dump(figures, sys.stdout)
     print()

@@ -23,9 +23,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import httpx
 from rich.console import Console
 from rich.table import Table
+from starlette.concurrency import run_in_threadpool
 
 from bench.api_reads import get_rate, list_all
 from bench.gateways import ADMIN, admin_token, bench_settings, fill_store
@@ -35,6 +37,7 @@ from bench.served import served
 from cloudgate.api import create_app
 from cloudgate.core.gateway import Gateway
 from cloudgate.model import Kind
+from cloudgate.runtime import tune_gc
 from cloudgate.store import resources as resource_rows
 
 RESULTS = Path(__file__).parent / "results"
@@ -111,7 +114,22 @@ async def _layers() -> dict[str, float]:
                 async def asgi(path: Callable[[], str]) -> None:
                     (await http.get(path())).raise_for_status()
 
+                path = bench_settings(Path(tmp)).resolved_database_url().partition(":///")[2]
+                async with aiosqlite.connect(path) as raw:
+
+                    async def raw_transaction() -> None:
+                        await raw.execute("BEGIN")
+                        async with raw.execute("SELECT * FROM resources WHERE id = ?", (rng.choice(ids),)) as cursor:
+                            await cursor.fetchall()
+                        await raw.execute("COMMIT")
+
+                    baselines = {
+                        "baseline: aiosqlite alone, BEGIN + SELECT by id + COMMIT": await _cpu_ms(raw_transaction),
+                        "baseline: starlette run_in_threadpool (a sync dependency's hop)": await _cpu_ms(
+                            lambda: run_in_threadpool(lambda: None)),
+                    }  # fmt: skip
                 return {
+                    **baselines,
                     "store: empty read transaction": await _cpu_ms(empty_transaction),
                     "store: read transaction + SELECT by id": await _cpu_ms(select_by_id),
                     "core: auth.authenticate(token)": await _cpu_ms(lambda: gateway.auth.authenticate(token)),
@@ -142,6 +160,7 @@ def main() -> None:
     parser.add_argument("--resources", type=int, default=100_000, help="size of the poll scenario")
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
+    tune_gc()  # the in-process scenarios run as `cloudgate serve` does (the served ones are `cloudgate serve`)
     RESULTS.mkdir(exist_ok=True)
     console = Console()
     if args.scenario == "layers":
