@@ -10,7 +10,7 @@ run: install
 test: install services
 	$(VENV)/bin/pytest
 
-# Real keystone, nova, glance, cinder and neutron on 127.0.0.1 (about 3 minutes to bring up the first time).
+# Only the tests on real keystone, nova, glance, cinder and neutron (127.0.0.1; `make test` runs them too).
 test-openstack: install services
 	$(VENV)/bin/pytest -m openstack
 
