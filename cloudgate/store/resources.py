@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +32,13 @@ class IndexEntry:
     destroying: bool
 
 
-def record_from_row(row: Mapping[str, Any]) -> ResourceRecord:
-    return ResourceRecord(**{**row, "kind": Kind(row["kind"])})
+_KINDS = {kind.value: kind for kind in Kind}
+_KIND_AT = _RECORD_COLUMNS.index("kind")
+
+
+def record_from_row(row: Sequence[Any]) -> ResourceRecord:
+    """A record from a row of `_RECORD_SELECT` (positional: listings build thousands of these)."""
+    return ResourceRecord(*row[:_KIND_AT], _KINDS[row[_KIND_AT]], *row[_KIND_AT + 1:])
 
 
 def _row(record: ResourceRecord) -> dict[str, Any]:
@@ -96,13 +101,16 @@ async def fetch(conn: AsyncConnection, ids: Collection[str]) -> dict[str, Resour
     id_list = list(ids)
     for start in range(0, len(id_list), 500):
         chunk = id_list[start : start + 500]
-        rows = (await conn.execute(select(*_RECORD_SELECT).where(resources.c.id.in_(chunk)))).mappings()
-        found.update((row["id"], record_from_row(row)) for row in rows)
+        rows = await conn.execute(select(*_RECORD_SELECT).where(resources.c.id.in_(chunk)))
+        found.update((row[0], record_from_row(row)) for row in rows)
     return found
 
 
+_GET = select(*_RECORD_SELECT).where(resources.c.id == bindparam("resource_id"))  # built once: GETs are hot
+
+
 async def get(conn: AsyncConnection, resource_id: str) -> ResourceRecord | None:
-    row = (await conn.execute(select(*_RECORD_SELECT).where(resources.c.id == resource_id))).mappings().first()
+    row = (await conn.execute(_GET, {"resource_id": resource_id})).first()
     return record_from_row(row) if row else None
 
 
@@ -178,7 +186,7 @@ async def query(
         else:
             conditions.append(resources.c[_FILTER_COLUMNS[key]] == value)
     statement = select(*_RECORD_SELECT).where(and_(*conditions)).order_by(resources.c.id).limit(limit)
-    return [record_from_row(row) for row in (await conn.execute(statement)).mappings()]
+    return [record_from_row(row) for row in await conn.execute(statement)]
 
 
 # Filter name in the API -> column.
@@ -195,7 +203,7 @@ FILTERS = frozenset(_FILTER_COLUMNS) | {"tag"}
 
 async def all_records(conn: AsyncConnection) -> list[ResourceRecord]:
     """Every stored record ordered by id (for resync checks and tests)."""
-    return [record_from_row(row) for row in (await conn.execute(select(*_RECORD_SELECT).order_by(resources.c.id))).mappings()]
+    return [record_from_row(row) for row in await conn.execute(select(*_RECORD_SELECT).order_by(resources.c.id))]
 
 
 async def wipe(conn: AsyncConnection) -> int:
