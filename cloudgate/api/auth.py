@@ -7,22 +7,22 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from cloudgate.errors import NotReady
 from cloudgate.core.auth import Principal
 from cloudgate.core.gateway import Gateway
-from cloudgate.errors import Unauthenticated
+from cloudgate.errors import NotReady, Unauthenticated
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `POST /v1/tokens`.")
 
 
-def gateway_of(request: Request) -> Gateway:
+# Dependencies are coroutines: FastAPI would run a plain function in a worker thread, a hop per request.
+async def gateway_of(request: Request) -> Gateway:
     gateway: Gateway | None = request.app.state.gateway
     if gateway is None:
         raise NotReady("the gateway is not open")
     return gateway
 
 
-def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+async def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
     if credentials is None:
         raise Unauthenticated("a bearer token is required (Authorization: Bearer <token>)")
     return credentials.credentials

@@ -18,6 +18,7 @@ from cloudgate.store import clients as rows
 
 ADMIN_ID = "admin"
 _SCRYPT = {"length": 32, "n": 2**14, "r": 8, "p": 1}
+CHECKED_TOKENS_KEPT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +52,12 @@ def token_digest(token: str) -> str:
 
 
 class Auth:
-    def __init__(self, store: Store, token_ttl: float):
+    def __init__(self, store: Store, token_ttl: float, recheck_after: float = 0.0):
         self._store = store
         self._ttl = token_ttl
+        self._recheck_after = recheck_after
+        # token digest -> (its principal, trusted until): spares every request a store read
+        self._checked: dict[str, tuple[Principal, float]] = {}
 
     async def bootstrap_admin(self, secret: str | None) -> str | None:
         """Create the admin client on first start; returns its secret if one was generated now."""
@@ -100,16 +104,33 @@ class Auth:
         return token, row.expires_at
 
     async def authenticate(self, token: str) -> Principal:
+        digest = token_digest(token)
+        now = time.time()
+        checked = self._checked.get(digest)
+        if checked is not None and checked[1] > now:
+            return checked[0]
         async with self._store.read() as conn:
-            found = await rows.token_by_hash(conn, token_digest(token))
+            found = await rows.token_by_hash(conn, digest)
         if found is None:
             raise Unauthenticated("invalid token")
         token_row, client = found
         if token_row.revoked_at is not None:
             raise Unauthenticated("token revoked")
-        if token_row.expires_at <= time.time():
+        if token_row.expires_at <= now:
             raise Unauthenticated("token expired")
-        return Principal(client.id, client.name, client.is_admin, token_row.id)
+        principal = Principal(client.id, client.name, client.is_admin, token_row.id)
+        self._remember(digest, principal, min(now + self._recheck_after, token_row.expires_at))
+        return principal
+
+    def _remember(self, digest: str, principal: Principal, until: float) -> None:
+        self._checked.pop(digest, None)
+        if len(self._checked) >= CHECKED_TOKENS_KEPT:
+            del self._checked[next(iter(self._checked))]  # the longest kept
+        self._checked[digest] = (principal, until)
+
+    def _forget(self, token_id: str) -> None:
+        for digest in [d for d, (principal, _) in self._checked.items() if principal.token_id == token_id]:
+            del self._checked[digest]
 
     async def revoke(self, principal: Principal, token: str | None = None) -> None:
         """Revoke `token` (or the caller's own); only its client or an admin may."""
@@ -125,3 +146,4 @@ class Auth:
             token_id = found[0].id
         async with self._store.write() as conn:
             await rows.revoke_token(conn, token_id, time.time())
+        self._forget(token_id)

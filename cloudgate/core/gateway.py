@@ -38,7 +38,7 @@ class Gateway:
         self.hub = EventHub(store)
         self.pool = DriverPool(store, sealer)
         self.poller = Poller(store, self.pool, self.hub, settings)
-        self.auth = Auth(store, settings.token_ttl_seconds)
+        self.auth = Auth(store, settings.token_ttl_seconds, settings.token_recheck_seconds)
         self.accounts = Accounts(store, self.pool, sealer, self.poller, self.hub, settings.max_clock_skew_seconds)
         self.resources = Resources(store)
         self.operations = Operations(store, self.pool, self.poller, self.hub, sealer, settings)

@@ -18,6 +18,12 @@ def assert_unauthenticated(response: httpx.Response) -> None:
     assert response.headers["www-authenticate"] == "Bearer"
 
 
+async def refusal(caller: Caller) -> httpx.Response | None:
+    """The caller's whoami answer if it was refused, None while it is still accepted."""
+    response = await caller.get("/v1/whoami")
+    return response if response.status_code != 200 else None
+
+
 async def test_token_is_issued_for_the_right_secret_and_names_its_client(http: httpx.AsyncClient):
     response = await http.post("/v1/tokens", json={"client_id": "admin", "secret": ADMIN_SECRET})
     assert response.status_code == 201
@@ -81,11 +87,7 @@ async def test_expired_tokens_are_refused(tmp_path: Path):
             caller = Caller(http, "admin", ADMIN_SECRET, await issue_token(http, "admin", ADMIN_SECRET))
             assert (await caller.get("/v1/whoami")).status_code == 200
 
-            async def refused() -> httpx.Response | None:
-                response = await caller.get("/v1/whoami")
-                return response if response.status_code != 200 else None
-
-            response = await eventually(refused, what="the token to expire", timeout=5.0)
+            response = await eventually(lambda: refusal(caller), what="the token to expire", timeout=5.0)
             assert_unauthenticated(response)
             assert "expired" in response.json()["error"]["message"]
     finally:
@@ -120,3 +122,21 @@ async def test_bad_client_requests_are_invalid(admin: Caller, body: object):
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_request"
     assert response.json()["error"]["details"]["fields"]
+
+
+async def test_a_token_revoked_through_another_gateway_on_the_store_is_refused_once_rechecked(tmp_path: Path):
+    settings = api_settings(tmp_path, token_recheck_seconds=0.3)
+    first, second = await Gateway.open(settings), await Gateway.open(settings)
+    try:
+        transport = httpx.ASGITransport(app=create_app(gateway=first))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            caller = Caller(http, "admin", ADMIN_SECRET, await issue_token(http, "admin", ADMIN_SECRET))
+            assert (await caller.get("/v1/whoami")).status_code == 200
+            await second.auth.revoke(await second.auth.authenticate(caller.token))
+
+            response = await eventually(lambda: refusal(caller), what="the other gateway's revocation to be seen", timeout=5.0)
+            assert_unauthenticated(response)
+            assert "revoked" in response.json()["error"]["message"]
+    finally:
+        await first.close()
+        await second.close()
