@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Path, Query, Response
 
 from cloudgate.api.auth import GatewayDep, PrincipalDep
+from cloudgate.api.rendered import Rendered
 from cloudgate.api.schemas import (
     ERROR_RESPONSES, CreateAccepted, OperationAccepted, ResourceFilters, ResourcePage, ResourceOut, ResourceSpec,
 )  # fmt: skip
@@ -40,15 +41,15 @@ def collection_router(collection: str, kind: Kind) -> APIRouter:
         gateway: GatewayDep, principal: PrincipalDep, filters: Annotated[ResourceFilters, Query()],
         cursor: Annotated[str | None, Query(max_length=1000, description="`next_cursor` of the previous page")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    ) -> dict:  # fmt: skip
+    ) -> Rendered:  # fmt: skip
         records, next_cursor = await gateway.resources.list(
             principal, kind, filters=filters.given(), cursor=cursor, limit=limit
         )
-        return {"items": [record.to_dict() for record in records], "next_cursor": next_cursor}
+        return Rendered({"items": [record.to_dict() for record in records], "next_cursor": next_cursor})
 
     @router.get("/{resource_id}", response_model=ResourceOut, operation_id=f"get_{kind.value}", summary=f"Get a {noun}")
-    async def get_record(resource_id: ResourceId, gateway: GatewayDep, principal: PrincipalDep) -> dict:
-        return (await gateway.resources.get(principal, resource_id, kind)).to_dict()
+    async def get_record(resource_id: ResourceId, gateway: GatewayDep, principal: PrincipalDep) -> Rendered:
+        return Rendered((await gateway.resources.get(principal, resource_id, kind)).to_dict())
 
     @router.post(
         "", status_code=202, response_model=CreateAccepted, operation_id=f"create_{kind.value}",
