@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     port: int = 8080
     max_body_bytes: int = 1_000_000
     token_ttl_seconds: float = 3600.0
+    # How long a checked token is trusted without asking the store again. A revocation is seen at
+    # once by the process that revokes; other gateway processes on the same store see it this late.
+    token_recheck_seconds: float = 5.0
 
     poll_intervals: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_POLL_INTERVALS))
     poll_concurrency: int = 32
@@ -43,7 +46,9 @@ class Settings(BaseSettings):
     backoff_base_seconds: float = 2.0
     backoff_max_seconds: float = 300.0
     breaker_threshold: int = 5
-    fast_poll_interval: float = 1.0
+    # The pace of re-listing (account, kind) while the gateway's own operation settles: its change
+    # reaches the event feed at most this long (plus one listing) after the cloud made it.
+    fast_poll_interval: float = 0.5
     operation_timeout_seconds: float = 900.0
     consistency_grace_seconds: float = 120.0
     run_poller: bool = True
