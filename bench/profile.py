@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.table import Table
 from starlette.concurrency import run_in_threadpool
 
-from bench.api_reads import get_rate, list_all
+from bench.api_reads import get_rate, list_all, reader
 from bench.gateways import ADMIN, admin_token, bench_settings, fill_store
 from bench.poll import filled
 from bench.sampling import recording, summarize
@@ -58,9 +58,7 @@ async def _poll(raw: Path, resources: int, cycles: int) -> None:
 
 
 async def _load(url: str, account: str, scenario: str, seconds: float, raw: Path, pid: int) -> None:
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
-        http.headers["authorization"] = f"Bearer {await admin_token(http)}"
+    async with reader(url, CONCURRENCY) as http:
         ids, _seconds = await list_all(http, account)
         with recording(pid, raw):
             if scenario == "gets":

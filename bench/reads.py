@@ -17,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 
-from bench.api_reads import PAGE, get_latencies, get_rate, list_all
+from bench.api_reads import PAGE, get_latencies, get_rate, list_all, reader
 from bench.direct import boto3_lister, libcloud_lister, set_moto_auth
-from bench.gateways import ADMIN, admin_token, bench_settings, fill_store, poll
+from bench.gateways import ADMIN, bench_settings, fill_store, poll
 from bench.served import served
 from bench.stats import distribution
 from cloudgate.core.gateway import Gateway
@@ -56,16 +56,14 @@ async def _add_moto_account(data_dir: Path, server: moto.MotoServer, aws: moto.M
         await gateway.close()
 
 
-async def _listing(http: httpx.AsyncClient, account: str, repeats: int) -> dict[str, Any]:
+async def _listing(http: aiohttp.ClientSession, account: str, repeats: int) -> dict[str, Any]:
     runs = [await list_all(http, account) for _ in range(repeats)]
     return {"instances": len(runs[0][0]), "page": PAGE, "median_s": round(statistics.median(t for _, t in runs), 4),
             "best_s": round(min(t for _, t in runs), 4)}  # fmt: skip
 
 
 async def _read(url: str, accounts: dict[str, str], list_repeats: int, gets: dict[str, Any]) -> dict[str, Any]:
-    limits = httpx.Limits(max_connections=gets["concurrency"], max_keepalive_connections=gets["concurrency"])
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
-        http.headers["authorization"] = f"Bearer {await admin_token(http)}"
+    async with reader(url, gets["concurrency"]) as http:
         ids, _seconds = await list_all(http, accounts["sim"])
         log.info("reads: listing the store over HTTP")
         store = await _listing(http, accounts["sim"], list_repeats)
