@@ -81,7 +81,7 @@ class Accounts:
             identity, _skew = await self._prove(driver)
         finally:
             await driver.close()
-        region_key = region or ""
+        region_key = region or identity.region or ""
         now = time.time()
         async with self._store.write() as conn:
             row = await rows.find_account(conn, cloud, endpoint, region_key, identity.id)

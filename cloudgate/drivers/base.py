@@ -67,11 +67,14 @@ class AccountConfig:
 
 @dataclass(frozen=True)
 class CloudIdentity:
-    """Who the credentials are on the cloud: `id` is stable and names the account there."""
+    """Who the credentials are on the cloud: `id` is stable and names the account there. `region` is
+    the region the driver works in when it chose one itself (no region was asked for): an account
+    registered with and without naming its cloud's default region is then one account."""
 
     id: str
     name: str
     attrs: Mapping[str, Any] = field(default_factory=dict)
+    region: str | None = None
 
 
 class Driver(abc.ABC):

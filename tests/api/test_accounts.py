@@ -35,6 +35,15 @@ async def test_registering_an_existing_account_is_200_and_grants_it(alice: Calle
     assert [a["id"] for a in (await bob.get("/v1/accounts")).json()["items"]] == [first.json()["id"]]
 
 
+async def test_naming_the_default_region_or_not_registers_one_account(alice: Caller, sim: SimCloud):
+    implicit = await alice.post("/v1/accounts", json={**account_body(sim, "project-a"), "region": None})
+    assert implicit.status_code == 201 and implicit.json()["region"] == sim.regions[0]
+    named = await alice.post("/v1/accounts", json={**account_body(sim, "project-a"), "region": sim.regions[0]})
+    assert named.status_code == 200 and named.json()["id"] == implicit.json()["id"]
+    other = await alice.post("/v1/accounts", json={**account_body(sim, "project-a"), "region": sim.regions[1]})
+    assert other.status_code == 201 and other.json()["id"] != implicit.json()["id"]
+
+
 async def test_wrong_credentials_are_refused_and_nothing_is_registered(alice: Caller, sim: SimCloud):
     body = {**account_body(sim, "project-a"), "credentials": {"access_key": "AK-A", "secret_key": "not-it-71c"}}
     response = await alice.post("/v1/accounts", json=body)

@@ -146,7 +146,7 @@ def test_login_add_an_account_create_an_instance_and_follow_its_events(served):
     flavors = wait_for(listed("flavor", account=account["id"], name="s1.small"), 30, "the account's flavors")
     zones = wait_for(listed("datacenter", account=account["id"], name="sim-east-a"), 30, "the account's zones")
     images = wait_for(listed("image", name="ubuntu-24.04", cloud="sim"), 30, "the public images")
-    image = next(i for i in images if i["scope"] == "public:sim:sim://alpha:")
+    image = next(i for i in images if i["scope"] == f"public:sim:sim://alpha:{account['region']}")
 
     created = cli_json(served, "instance", "create", "--account", account["id"], "--name", "e2e-web",
                        "--flavor", flavors[0]["id"], "--image", image["id"], "--datacenter", zones[0]["id"],

@@ -43,6 +43,15 @@ async def test_an_application_credential_names_the_same_account_as_a_password(
     assert (account["identity"], account["identity_name"]) == (openstack_cloud.project("project-a")["id"], "project-a")
 
 
+async def test_naming_the_default_region_registers_the_same_account(
+    alice: Caller, alice_account: str, openstack_cloud: OpenStackCloud
+):
+    credentials = openstack_cloud.password_credentials("project-a")
+    response = await alice.post("/v1/accounts", json=account_body(openstack_cloud, credentials, region="RegionOne"))
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == alice_account and response.json()["region"] == "RegionOne"
+
+
 async def test_a_revoked_token_is_renewed_without_a_failed_poll(
     alice: Caller, alice_account: str, gateway: Gateway, openstack_cloud: OpenStackCloud
 ):

@@ -19,10 +19,11 @@ from cloudgate.errors import CloudAuthFailed, InvalidRequest
 def whoami(conn: Connection) -> CloudIdentity:
     """The project the credentials are scoped to names the account."""
     access = conn.session.auth.get_access(conn.session)
+    region = region_of(conn)
     return CloudIdentity(
-        id=access.project_id, name=access.project_name,
+        id=access.project_id, name=access.project_name, region=region,
         attrs={"user_id": access.user_id, "user_name": access.username, "project_domain": access.project_domain_name,
-               "region": region_of(conn)},
+               "region": region},
     )  # fmt: skip
 
 

@@ -51,7 +51,7 @@ class SimDriver(Driver):
     async def check_credentials(self) -> CloudIdentity:
         with native_errors():
             identity = await self._cloud().whoami(self._credentials)
-        return CloudIdentity(id=identity["project"], name=identity["project"])
+        return CloudIdentity(id=identity["project"], name=identity["project"], region=self._region(self._cloud()))
 
     async def server_time(self) -> datetime:
         with native_errors():
