@@ -149,6 +149,10 @@ class ResourceRecord:
             "revision": self.revision,
         }
 
+    def to_json(self) -> str:
+        """`to_dict` as JSON: the document the store keeps with the row."""
+        return orjson.dumps(self.to_dict(), option=orjson.OPT_NON_STR_KEYS).decode()
+
 
 def gateway_id(scope: str, kind: Kind, cloud_id: str) -> str:
     """The stable gateway id of a cloud resource: the same inputs always give the same id."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 
 import orjson
 
@@ -18,6 +19,7 @@ from cloudgate.store import resources as rows
 from cloudgate.store.accounts import get_account
 
 MAX_PAGE = 1000
+T = TypeVar("T")
 
 
 def encode_cursor(kind: Kind, after: str) -> str:
@@ -43,6 +45,23 @@ class Resources:
         cursor: str | None = None, limit: int = 100,
     ) -> tuple[list[ResourceRecord], str | None]:  # fmt: skip
         """One page and the cursor of the next (None at the end)."""
+        page = await self._page(rows.query, principal, kind, filters, cursor, limit)
+        return page[:limit], encode_cursor(kind, page[limit - 1].id) if len(page) > limit else None
+
+    async def list_documents(
+        self, principal: Principal, kind: Kind, *, filters: Mapping[str, str] | None = None,
+        cursor: str | None = None, limit: int = 100,
+    ) -> tuple[list[str], str | None]:  # fmt: skip
+        """`list` as the records' JSON documents, the form the API serves a page in."""
+        page = await self._page(rows.query_documents, principal, kind, filters, cursor, limit)
+        documents = [document for _id, document in page[:limit]]
+        return documents, encode_cursor(kind, page[limit - 1][0]) if len(page) > limit else None
+
+    async def _page(
+        self, query: Callable[..., Awaitable[list[T]]], principal: Principal, kind: Kind,
+        filters: Mapping[str, str] | None, cursor: str | None, limit: int,
+    ) -> list[T]:  # fmt: skip
+        """Up to `limit` + 1 rows by `query`: the one past the page says another page follows."""
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}", details={"field": "limit"})
         unknown = set(filters or {}) - rows.FILTERS
@@ -59,10 +78,7 @@ class Resources:
                 account = await get_account(conn, account_id) if seen.sees_account(account_id) else None
                 usable = {account.id, AccountRef.of(account).public_scope} if account else set()
                 scopes = usable if scopes is None else usable & scopes
-            page = await rows.query(conn, kind=kind, scopes=scopes, filters=filters, after=after, limit=limit + 1)
-        more = len(page) > limit
-        page = page[:limit]
-        return page, encode_cursor(kind, page[-1].id) if more else None
+            return await query(conn, kind=kind, scopes=scopes, filters=filters, after=after, limit=limit + 1)
 
     async def get(self, principal: Principal, resource_id: str, kind: Kind | None = None) -> ResourceRecord:
         async with self._store.read() as conn:

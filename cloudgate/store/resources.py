@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloudgate.model import Kind, ResourceRecord
@@ -60,6 +60,7 @@ def _row(record: ResourceRecord) -> dict[str, Any]:
         "created_at": record.created_at,
         "updated_at": record.updated_at,
         "revision": record.revision,
+        "document": record.to_json(),
     }
 
 
@@ -129,7 +130,7 @@ _UPDATE_OBSERVED = (
     .where(resources.c.id == bindparam("b_id"))
     .values({name: bindparam(f"b_{name}") for name in (
         "cloud_id", "name", "state", "cloud_state", "attrs", "cloud_attrs", "tags", "public", "datacenter",
-        "updated_at", "revision", "content_hash",
+        "updated_at", "revision", "content_hash", "document",
     )} | {"missed": 0})
 )  # fmt: skip
 
@@ -160,22 +161,17 @@ async def delete_records(conn: AsyncConnection, ids: Collection[str]) -> None:
         await conn.execute(delete(resources).where(resources.c.id.in_(id_list[start : start + 500])))
 
 
-async def query(
-    conn: AsyncConnection,
-    *,
-    kind: Kind | None,
-    scopes: Collection[str] | None,
-    filters: Mapping[str, str] | None = None,
-    after: str | None = None,
-    limit: int = 100,
-) -> list[ResourceRecord]:
-    """A page of records ordered by id; `scopes` None means every scope."""
+def _page(
+    columns: Sequence[Any], *, kind: Kind | None, scopes: Collection[str] | None, filters: Mapping[str, str] | None,
+    after: str | None, limit: int,
+) -> Select | None:  # fmt: skip
+    """The statement of a page ordered by id; None when no scope is visible (an empty page)."""
     conditions = []
     if kind is not None:
         conditions.append(resources.c.kind == kind.value)
     if scopes is not None:
         if not scopes:
-            return []
+            return None
         conditions.append(resources.c.scope.in_(list(scopes)))
     if after is not None:
         conditions.append(resources.c.id > after)
@@ -185,8 +181,26 @@ async def query(
             conditions.append(resources.c.tags[tag_key].as_string() == tag_value)
         else:
             conditions.append(resources.c[_FILTER_COLUMNS[key]] == value)
-    statement = select(*_RECORD_SELECT).where(and_(*conditions)).order_by(resources.c.id).limit(limit)
-    return [record_from_row(row) for row in await conn.execute(statement)]
+    return select(*columns).where(and_(*conditions)).order_by(resources.c.id).limit(limit)
+
+
+async def query(
+    conn: AsyncConnection, *, kind: Kind | None, scopes: Collection[str] | None,
+    filters: Mapping[str, str] | None = None, after: str | None = None, limit: int = 100,
+) -> list[ResourceRecord]:  # fmt: skip
+    """A page of records ordered by id; `scopes` None means every scope."""
+    statement = _page(_RECORD_SELECT, kind=kind, scopes=scopes, filters=filters, after=after, limit=limit)
+    return [] if statement is None else [record_from_row(row) for row in (await conn.execute(statement)).all()]
+
+
+async def query_documents(
+    conn: AsyncConnection, *, kind: Kind | None, scopes: Collection[str] | None,
+    filters: Mapping[str, str] | None = None, after: str | None = None, limit: int = 100,
+) -> list[tuple[str, str]]:  # fmt: skip
+    """The same page as `query`, as (id, the record's JSON document) pairs."""
+    columns = (resources.c.id, resources.c.document)
+    statement = _page(columns, kind=kind, scopes=scopes, filters=filters, after=after, limit=limit)
+    return [] if statement is None else [tuple(row) for row in (await conn.execute(statement)).all()]
 
 
 # Filter name in the API -> column.

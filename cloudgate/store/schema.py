@@ -92,6 +92,8 @@ resources = Table(
     Column("missed", Integer, nullable=False, default=0),  # complete listings in a row that lacked it
     Column("protect_until", Float),  # a gateway create: not deleted for absence before this time
     Column("destroying", Boolean, nullable=False, default=False),  # the gateway destroyed it: first absence deletes
+    # The record as the API shows it (JSON), written with the row: a page of a listing is served as stored.
+    Column("document", Text, nullable=False),
     UniqueConstraint("scope", "kind", "cloud_id", name="uq_resources_cloud_id"),
 )
 Index("ix_resources_kind_scope", resources.c.kind, resources.c.scope, resources.c.id)

@@ -92,7 +92,7 @@ async def test_an_unexpected_failure_is_a_bare_logged_500(
     async def broken(*_args, **_kwargs):
         raise RuntimeError("connection string postgres://user:hunter2@db")
 
-    monkeypatch.setattr(gateway.resources, "list", broken)
+    monkeypatch.setattr(gateway.resources, "list_documents", broken)
     with caplog.at_level(logging.ERROR, logger="cloudgate.api"):
         response = await alice.get("/v1/instances")
     error = error_of(response, 500)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response
+from orjson import Fragment
 
 from cloudgate.api.auth import GatewayDep, PrincipalDep
 from cloudgate.api.rendered import Rendered
@@ -42,10 +43,10 @@ def collection_router(collection: str, kind: Kind) -> APIRouter:
         cursor: Annotated[str | None, Query(max_length=1000, description="`next_cursor` of the previous page")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     ) -> Rendered:  # fmt: skip
-        records, next_cursor = await gateway.resources.list(
+        documents, next_cursor = await gateway.resources.list_documents(
             principal, kind, filters=filters.given(), cursor=cursor, limit=limit
         )
-        return Rendered({"items": [record.to_dict() for record in records], "next_cursor": next_cursor})
+        return Rendered({"items": [Fragment(document) for document in documents], "next_cursor": next_cursor})
 
     @router.get("/{resource_id}", response_model=ResourceOut, operation_id=f"get_{kind.value}", summary=f"Get a {noun}")
     async def get_record(resource_id: ResourceId, gateway: GatewayDep, principal: PrincipalDep) -> Rendered:
