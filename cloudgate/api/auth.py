@@ -32,8 +32,10 @@ GatewayDep = Annotated[Gateway, Depends(gateway_of)]
 TokenDep = Annotated[str, Depends(bearer_token)]
 
 
-async def authenticated(gateway: GatewayDep, token: TokenDep) -> Principal:
-    return await gateway.auth.authenticate(token)
+async def authenticated(request: Request, token: TokenDep) -> Principal:
+    # The gateway is looked up here rather than as a dependency: every level of dependencies costs
+    # FastAPI time on each request, and this one is on all of them.
+    return await (await gateway_of(request)).auth.authenticate(token)
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticated)]

@@ -83,7 +83,22 @@ class Resources:
     async def get(self, principal: Principal, resource_id: str, kind: Kind | None = None) -> ResourceRecord:
         async with self._store.read() as conn:
             record = await rows.get(conn, resource_id)
-            if record is not None and (kind is None or record.kind == kind):
-                if (await visibility(conn, principal)).sees_scope(record.scope):
-                    return record
-        raise NotFound(f"{(kind or 'resource').replace('_', ' ')} {resource_id} not found")
+            if record is not None and await self._shows(conn, principal, record.kind, record.scope, kind):
+                return record
+        raise _not_found(resource_id, kind)
+
+    async def get_document(self, principal: Principal, resource_id: str, kind: Kind | None = None) -> str:
+        """`get` as the record's JSON document, the form the API serves it in."""
+        async with self._store.read() as conn:
+            found = await rows.get_document(conn, resource_id)
+            if found is not None and await self._shows(conn, principal, *found[:2], kind):
+                return found[2]
+        raise _not_found(resource_id, kind)
+
+    @staticmethod
+    async def _shows(conn, principal: Principal, kind: Kind, scope: str, wanted: Kind | None) -> bool:
+        return (wanted is None or kind == wanted) and (await visibility(conn, principal)).sees_scope(scope)
+
+
+def _not_found(resource_id: str, kind: Kind | None) -> NotFound:
+    return NotFound(f"{(kind or 'resource').replace('_', ' ')} {resource_id} not found")

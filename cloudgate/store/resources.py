@@ -115,6 +115,17 @@ async def get(conn: AsyncConnection, resource_id: str) -> ResourceRecord | None:
     return record_from_row(row) if row else None
 
 
+_GET_DOCUMENT = select(resources.c.kind, resources.c.scope, resources.c.document).where(
+    resources.c.id == bindparam("resource_id")
+)
+
+
+async def get_document(conn: AsyncConnection, resource_id: str) -> tuple[Kind, str, str] | None:
+    """(kind, scope, JSON document) of a resource."""
+    row = (await conn.execute(_GET_DOCUMENT, {"resource_id": resource_id})).first()
+    return (_KINDS[row[0]], row[1], row[2]) if row else None
+
+
 async def insert_records(
     conn: AsyncConnection, records: Iterable[tuple[ResourceRecord, str | None]], *, protect_until: float | None = None
 ) -> None:

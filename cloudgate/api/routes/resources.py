@@ -50,7 +50,7 @@ def collection_router(collection: str, kind: Kind) -> APIRouter:
 
     @router.get("/{resource_id}", response_model=ResourceOut, operation_id=f"get_{kind.value}", summary=f"Get a {noun}")
     async def get_record(resource_id: ResourceId, gateway: GatewayDep, principal: PrincipalDep) -> Rendered:
-        return Rendered((await gateway.resources.get(principal, resource_id, kind)).to_dict())
+        return Rendered(Fragment(await gateway.resources.get_document(principal, resource_id, kind)))
 
     @router.post(
         "", status_code=202, response_model=CreateAccepted, operation_id=f"create_{kind.value}",
