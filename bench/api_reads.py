@@ -64,8 +64,11 @@ async def get_latencies(http: aiohttp.ClientSession, ids: list[str], count: int)
     return latencies
 
 
-async def get_rate(http: aiohttp.ClientSession, ids: list[str], seconds: float, concurrency: int) -> tuple[int, float]:
-    """(requests, per second) of GETs of random instances among `ids`, `concurrency` in flight for `seconds`."""
+async def get_rate(
+    http: aiohttp.ClientSession, ids: list[str], seconds: float, concurrency: int, *, path: str | None = None
+) -> tuple[int, float]:
+    """(requests, per second) of GETs of random instances among `ids` (or of `path`), `concurrency` in
+    flight for `seconds`."""
     rng = random.Random(4)
     done = 0
     began = time.perf_counter()
@@ -73,7 +76,7 @@ async def get_rate(http: aiohttp.ClientSession, ids: list[str], seconds: float, 
     async def client() -> None:
         nonlocal done
         while time.perf_counter() - began < seconds:
-            await _json(http, f"/v1/instances/{rng.choice(ids)}")
+            await _json(http, path or f"/v1/instances/{rng.choice(ids)}")
             done += 1
 
     await asyncio.gather(*(client() for _ in range(concurrency)))

@@ -71,8 +71,11 @@ async def _read(url: str, accounts: dict[str, str], list_repeats: int, gets: dic
         log.info("reads: single GETs")
         latencies = await get_latencies(http, ids, gets["sequential"])
         requests, rate = await get_rate(http, ids, gets["seconds"], gets["concurrency"])
+        # The peer: the same server answering its health check (no token, no store) with as many in flight.
+        _requests, bare = await get_rate(http, ids, gets["seconds"] / 2, gets["concurrency"], path="/healthz")
     single = {"sequential_ms": distribution(latencies, 2), "requests": requests, "concurrency": gets["concurrency"],
-              "requests_per_s": round(rate, 1)}  # fmt: skip
+              "requests_per_s": round(rate, 1), "healthz_requests_per_s": round(bare, 1),
+              "of_healthz": round(rate / bare, 2)}  # fmt: skip
     return {"list_store": store, "list_moto_account": moto_account, "get": single}
 
 

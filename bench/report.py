@@ -71,6 +71,8 @@ def _reads(figures: dict[str, Any]) -> Table:
                   f"{peers['libcloud_over_gateway']:.1f}× the gateway's time")  # fmt: skip
     table.add_row(f"single GET, {get['concurrency']} in flight", f"{get['requests_per_s']:,.0f} req/s",
                   f"{get['requests']:,} requests")  # fmt: skip
+    table.add_row("  the same server's /healthz (no token, no store)", f"{get['healthz_requests_per_s']:,.0f} req/s",
+                  f"a GET runs at {get['of_healthz']:.0%} of it")  # fmt: skip
     sequential = get["sequential_ms"]
     table.add_row("single GET, one at a time", f"{sequential['p50']:.2f} ms",
                   f"p50; p99 {sequential['p99']:.2f} ms")  # fmt: skip
