@@ -32,11 +32,20 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def _json_value(text: str) -> Any:
     """Parses a JSON column: orjson, ~5x the standard library on reads of whole listings; the
-    standard library for what only it writes (NaN and Infinity)."""
+    standard library for NaN and Infinity, which rows written before `_json_text` may hold."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
+
+
+def _json_text(value: Any) -> str:
+    """Writes a JSON column: orjson, which writes NaN and Infinity as null (PostgreSQL refuses them);
+    the standard library for what nests deeper than orjson goes (254 levels)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
 
 
 def _tune_sqlite(engine: Engine, *, begin: str, busy_ms: int, mmap_bytes: int = 0) -> None:
@@ -136,7 +145,7 @@ class _LoopTransaction:
 
 def _sqlite_writer(url: str) -> AsyncEngine:
     engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0,
-                                 json_deserializer=_json_value)  # fmt: skip
+                                 json_serializer=_json_text, json_deserializer=_json_value)  # fmt: skip
     _tune_sqlite(engine.sync_engine, begin="BEGIN IMMEDIATE", busy_ms=30_000)
     return engine
 
@@ -145,7 +154,7 @@ def _sqlite_loop_reader(url: str) -> Engine:
     sync_url = make_url(url).set(drivername="sqlite+pysqlite")
     engine = create_engine(
         sync_url, connect_args={"timeout": SQLITE_LOOP_READ_BUSY_MS / 1000, "check_same_thread": False},
-        pool_size=SQLITE_READERS, max_overflow=-1, json_deserializer=_json_value,
+        pool_size=SQLITE_READERS, max_overflow=-1, json_serializer=_json_text, json_deserializer=_json_value,
     )  # fmt: skip
     _tune_sqlite(engine, begin="BEGIN", busy_ms=SQLITE_LOOP_READ_BUSY_MS, mmap_bytes=SQLITE_READ_MMAP_BYTES)
     return engine
@@ -158,7 +167,8 @@ def create_engines(url: str) -> tuple[Reads, AsyncEngine]:
         path = url.split(":///", 1)[-1]
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return LoopReads(_sqlite_loop_reader(url)), _sqlite_writer(url)
-    engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, json_deserializer=_json_value)
+    engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                                 json_serializer=_json_text, json_deserializer=_json_value)  # fmt: skip
     return PooledReads(engine), engine
 
 
