@@ -6,7 +6,7 @@ from contextlib import AbstractAsyncContextManager
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from cloudgate.store.engine import PooledReads, Reads, create_engines, migrate
+from cloudgate.store.engine import Reads, create_engines, migrate
 
 
 class Store:
@@ -36,8 +36,7 @@ class Store:
         return self.writer.begin()
 
     async def close(self) -> None:
-        if not (isinstance(self.reads, PooledReads) and self.reads.engine is self.writer):
-            await self.reads.dispose()
+        await self.reads.dispose()
         await self.writer.dispose()
 
 

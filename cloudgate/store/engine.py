@@ -48,6 +48,10 @@ def _json_text(value: Any) -> str:
         return json.dumps(value)
 
 
+# How every engine reads and writes JSON columns.
+_JSON_CODEC: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": _json_value}
+
+
 def _tune_sqlite(engine: Engine, *, begin: str, busy_ms: int, mmap_bytes: int = 0) -> None:
     @event.listens_for(engine, "connect")
     def _tune(dbapi_connection, _record) -> None:
@@ -75,7 +79,7 @@ class Reads(Protocol):
 
 
 class PooledReads:
-    """Read transactions on an async engine's pool (PostgreSQL: asyncpg needs no thread)."""
+    """Read transactions on the writer's own pool (PostgreSQL: asyncpg needs no thread)."""
 
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
@@ -84,7 +88,7 @@ class PooledReads:
         return self.engine.begin()
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        """Nothing of its own: the pool is the writer's, which the store disposes."""
 
 
 class LoopConnection:
@@ -144,8 +148,7 @@ class _LoopTransaction:
 
 
 def _sqlite_writer(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0,
-                                 json_serializer=_json_text, json_deserializer=_json_value)  # fmt: skip
+    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, **_JSON_CODEC)
     _tune_sqlite(engine.sync_engine, begin="BEGIN IMMEDIATE", busy_ms=30_000)
     return engine
 
@@ -154,7 +157,7 @@ def _sqlite_loop_reader(url: str) -> Engine:
     sync_url = make_url(url).set(drivername="sqlite+pysqlite")
     engine = create_engine(
         sync_url, connect_args={"timeout": SQLITE_LOOP_READ_BUSY_MS / 1000, "check_same_thread": False},
-        pool_size=SQLITE_READERS, max_overflow=-1, json_serializer=_json_text, json_deserializer=_json_value,
+        pool_size=SQLITE_READERS, max_overflow=-1, **_JSON_CODEC,
     )  # fmt: skip
     _tune_sqlite(engine, begin="BEGIN", busy_ms=SQLITE_LOOP_READ_BUSY_MS, mmap_bytes=SQLITE_READ_MMAP_BYTES)
     return engine
@@ -167,8 +170,7 @@ def create_engines(url: str) -> tuple[Reads, AsyncEngine]:
         path = url.split(":///", 1)[-1]
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return LoopReads(_sqlite_loop_reader(url)), _sqlite_writer(url)
-    engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
-                                 json_serializer=_json_text, json_deserializer=_json_value)  # fmt: skip
+    engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **_JSON_CODEC)
     return PooledReads(engine), engine
 
 
