@@ -2,13 +2,20 @@
 VENV ?= .venv
 PYTHON ?= python3
 
-.PHONY: run test test-openstack bench install services
+.PHONY: run test lint test-openstack bench install services
 
 run: install
 	$(VENV)/bin/cloudgate serve --demo
 
-test: install services
+test: install services lint
 	$(VENV)/bin/pytest
+
+# The layer contracts (docs/architecture.md), lint, formatting and types: any failure fails `make test`.
+lint: install
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/ruff check cloudgate
+	$(VENV)/bin/ruff format --check cloudgate
+	$(VENV)/bin/mypy
 
 # Only the tests on real keystone, nova, glance, cinder and neutron (127.0.0.1; `make test` runs them too).
 test-openstack: install services

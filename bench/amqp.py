@@ -24,12 +24,12 @@ import httpx
 
 from bench.gateways import ADMIN_SECRET, add_sim_account, bench_settings, poll
 from bench.waiting import until
-from cloudgate.amqp.client import AmqpClient
-from cloudgate.amqp.relay import EventRelay
-from cloudgate.amqp.server import RequestServer
-from cloudgate.api import create_app
+from cloudgate.cli.amqp_client import AmqpClient
+from cloudgate.events.relay import EventRelay
+from cloudgate.frontends.amqp_rpc import RequestServer
+from cloudgate.app import create_app
 from cloudgate.core.auth import ADMIN_ID
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import Gateway
 from cloudgate.drivers import sim
 from cloudgate.model import Kind
 from cloudgate.settings import Settings
@@ -49,7 +49,7 @@ async def _relay_rate(gateway: Gateway, events: int) -> float:
     try:
         account = await add_sim_account(gateway, cloud, "bench", servers=events)
         await poll(gateway, account, (Kind.INSTANCE,))
-        head = await gateway.events.head()
+        head = await gateway.core.events.head()
         relay = EventRelay(gateway.store, gateway.hub, gateway.settings)
         began = time.perf_counter()
         relaying = asyncio.create_task(relay.run())
@@ -89,7 +89,7 @@ async def _status(response: Awaitable[httpx.Response]) -> int:
 async def _rpc_rates(gateway: Gateway, requests: int, concurrency: int) -> tuple[float, float, float]:
     """(round-trips per second with `concurrency` in flight, median ms of one round-trip at a time,
     requests per second to the app in process with as many in flight)."""
-    server = RequestServer.for_gateway(gateway)
+    server = RequestServer(gateway.front_ends(), gateway.settings)
     serving = asyncio.create_task(server.run())
     try:
         await until(lambda: server.consuming, "the request server", timeout=30)

@@ -10,15 +10,16 @@ from typing import Any
 
 import httpx
 
-from cloudgate.core.auth import ADMIN_ID, Principal
-from cloudgate.core.gateway import Gateway
+from cloudgate.core import Caller, Principal
+from cloudgate.core.auth import ADMIN_ID
+from cloudgate.app import Gateway
 from cloudgate.drivers import sim
 from cloudgate.drivers.sim import SimCloud
 from cloudgate.model import Kind
 from cloudgate.settings import Settings
 
 ADMIN_SECRET = "bench-admin-secret"
-ADMIN = Principal(ADMIN_ID, "admin", True)
+ADMIN = Caller(Principal(ADMIN_ID, "admin", True))
 # Populated resources are not counted against quotas, but what the gateway creates is.
 UNLIMITED = {"instances": 10**7, "cores": 10**8, "volumes": 10**7, "volume_gb": 10**9, "snapshots": 10**7}
 
@@ -39,7 +40,7 @@ async def add_sim_account(gateway: Gateway, cloud: SimCloud, project: str, **pop
     cloud.add_account(key, secret, project, quotas=UNLIMITED)
     if populate:
         cloud.populate(project, cloud.regions[0], **populate)
-    view, _created = await gateway.accounts.register(
+    view, _created = await gateway.core.accounts.register(
         ADMIN, cloud="sim", endpoint=cloud.endpoint, region=None, credentials={"access_key": key, "secret_key": secret}
     )
     return view.row.id
@@ -63,7 +64,7 @@ async def fill_store(data_dir: Path, instances: int) -> tuple[str, int]:
     try:
         account = await add_sim_account(gateway, cloud, "bench", servers=instances)
         await poll(gateway, account, (Kind.INSTANCE,))
-        return account, await gateway.events.head()
+        return account, await gateway.core.events.head()
     finally:
         await gateway.close()
         sim.unregister(cloud.endpoint)

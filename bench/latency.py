@@ -32,8 +32,8 @@ from bench.live import live_server
 from bench.stats import distribution
 from bench.timed_cloud import TimedCloud
 from bench.waiting import until
-from cloudgate.api import create_app
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import create_app
+from cloudgate.app import Gateway
 from cloudgate.drivers import sim
 from cloudgate.model import Kind
 
@@ -90,7 +90,7 @@ async def world(cloud: sim.SimCloud, background: int, **overrides: Any) -> Async
                 await gateway.start()
                 async with live_server(create_app(gateway=gateway)) as url, httpx.AsyncClient(base_url=url) as http:
                     http.headers["authorization"] = f"Bearer {await admin_token(http)}"
-                    follower = Follower(http, after=await gateway.events.head())
+                    follower = Follower(http, after=await gateway.core.events.head())
                     following = asyncio.create_task(follower.run())
                     try:
                         yield World(gateway, cloud, account, follower)
@@ -127,7 +127,7 @@ async def latencies(follower: Follower, expected: Sequence[Expected], timeout: f
 
 
 async def _by_name(gateway: Gateway, account: str, kind: Kind, name: str) -> str:
-    records, _cursor = await gateway.resources.list(ADMIN, kind, filters={"account": account, "name": name})
+    records, _cursor = await gateway.core.resources.list(ADMIN, kind, filters={"account": account, "name": name})
     return records[0].id
 
 
@@ -149,20 +149,20 @@ async def measure_own(operations: int, wave: int, background: int) -> dict[str, 
 
         async def create(n: int) -> str:
             await _jitter(rng)
-            record, _operation = await gateway.operations.create(ADMIN, Kind.INSTANCE, {**spec, "name": f"own-{n}"})
+            record, _operation = await gateway.core.operations.create(ADMIN, Kind.INSTANCE, {**spec, "name": f"own-{n}"})
             return record.id
 
         async def stop(resource_id: str) -> None:
             await _jitter(rng)
-            await gateway.operations.act(ADMIN, resource_id, "stop", {}, Kind.INSTANCE)
+            await gateway.core.operations.act(ADMIN, resource_id, "stop", {}, Kind.INSTANCE)
 
         for first in range(0, operations, wave):
             log.info("latency: own mutations %d–%d of %d", first + 1, min(first + wave, operations), operations)
             created = await asyncio.gather(*(create(n) for n in range(first, min(first + wave, operations))))
-            if not await gateway.operations.wait_idle(timeout=120):
+            if not await gateway.core.operations.wait_idle(timeout=120):
                 raise TimeoutError("creates did not settle")
             await asyncio.gather(*(stop(resource_id) for resource_id in created))
-            if not await gateway.operations.wait_idle(timeout=120):
+            if not await gateway.core.operations.wait_idle(timeout=120):
                 raise TimeoutError("stops did not settle")
         expected = [Expected(cloud_id, "updated", since, state=state)
                     for (cloud_id, state), since in cloud.reached.items()]  # fmt: skip
@@ -197,7 +197,7 @@ async def measure_oob(
     async with world(cloud, background, **overrides) as here:
         period = here.gateway.settings.poll_interval(Kind.INSTANCE)
         rng = random.Random(7)
-        records, _cursor = await here.gateway.resources.list(ADMIN, Kind.INSTANCE, filters={"account": here.account},
+        records, _cursor = await here.gateway.core.resources.list(ADMIN, Kind.INSTANCE, filters={"account": here.account},
                                                              limit=1000)  # fmt: skip
         targets = rng.sample([record.cloud_id for record in records], changes + deletions)
         moves = [rng.choice(OOB_MOVES) for _ in range(changes)] + ["delete"] * deletions

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.gateways import add_sim_account, bench_settings
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import Gateway
 from cloudgate.drivers import sim
 from cloudgate.model import Kind
 from cloudgate.runtime import tune_gc

@@ -34,8 +34,8 @@ from bench.gateways import ADMIN, admin_token, bench_settings, fill_store
 from bench.poll import filled
 from bench.sampling import recording, summarize
 from bench.served import served
-from cloudgate.api import create_app
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import create_app
+from cloudgate.app import Gateway
 from cloudgate.model import Kind
 from cloudgate.runtime import tune_gc
 from cloudgate.store import resources as resource_rows
@@ -94,7 +94,7 @@ async def _layers() -> dict[str, float]:
         account, _head = await fill_store(Path(tmp), STORE_INSTANCES)
         gateway = await Gateway.open(bench_settings(Path(tmp)))
         try:
-            ids = [record.id for record in (await gateway.resources.list(ADMIN, Kind.INSTANCE, limit=1000))[0]]
+            ids = [record.id for record in (await gateway.core.resources.list(ADMIN, Kind.INSTANCE, limit=1000))[0]]
             rng = random.Random(5)
             transport = httpx.ASGITransport(app=create_app(gateway=gateway))
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
@@ -130,8 +130,8 @@ async def _layers() -> dict[str, float]:
                     **baselines,
                     "store: empty read transaction": await _cpu_ms(empty_transaction),
                     "store: read transaction + SELECT by id": await _cpu_ms(select_by_id),
-                    "core: auth.authenticate(token)": await _cpu_ms(lambda: gateway.auth.authenticate(token)),
-                    "core: resources.get(id)": await _cpu_ms(lambda: gateway.resources.get(ADMIN, rng.choice(ids))),
+                    "core: auth.authenticate(token)": await _cpu_ms(lambda: gateway.core.auth.authenticate(token)),
+                    "core: resources.get(id)": await _cpu_ms(lambda: gateway.core.resources.get(ADMIN, rng.choice(ids))),
                     "app in process: GET /healthz (no auth, no store)": await _cpu_ms(lambda: asgi(lambda: "/healthz")),
                     "app in process: GET /v1/whoami (auth)": await _cpu_ms(lambda: asgi(lambda: "/v1/whoami")),
                     "app in process: GET /v1/instances/{id}": await _cpu_ms(

@@ -24,7 +24,7 @@ from bench.direct import boto3_lister, libcloud_lister, set_moto_auth
 from bench.gateways import ADMIN, bench_settings, fill_store, poll
 from bench.served import served
 from bench.stats import distribution
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import Gateway
 from cloudgate.model import Kind
 from tests.services import moto
 
@@ -46,7 +46,7 @@ async def _add_moto_account(data_dir: Path, server: moto.MotoServer, aws: moto.M
     """Register the moto account with the gateway's `ec2` driver and poll its instances into the store."""
     gateway = await Gateway.open(bench_settings(data_dir))
     try:
-        view, _created = await gateway.accounts.register(
+        view, _created = await gateway.core.accounts.register(
             ADMIN, cloud="ec2", endpoint=server.endpoint, region=moto.REGION, credentials=aws.credentials,
             options=EC2_OPTIONS,
         )  # fmt: skip

@@ -84,6 +84,24 @@ class Unauthenticated(CloudgateError):
     code, status = "unauthenticated", 401
 
 
+class UnknownCredential(Unauthenticated):
+    """A foreign API's access key that the gateway never issued."""
+
+    code = "unknown_credential"
+
+
+class RevokedCredential(Unauthenticated):
+    """A foreign API's access key that was revoked (or whose client lost the account)."""
+
+    code = "credential_revoked"
+
+
+class SignatureMismatch(Unauthenticated):
+    """A request signed with a foreign credential whose signature does not match its secret."""
+
+    code = "signature_mismatch"
+
+
 class Forbidden(CloudgateError):
     code, status = "forbidden", 403
 
@@ -91,6 +109,11 @@ class Forbidden(CloudgateError):
 class PayloadTooLarge(CloudgateError):
     code, status = "payload_too_large", 413
 
+
+class IdempotencyKeyReused(Conflict):
+    """An idempotency key sent again with another request than the one it was first used for."""
+
+    code = "idempotency_key_reused"
 
 
 class OperationFailed(CloudgateError):
@@ -107,4 +130,3 @@ class Interrupted(CloudgateError):
     """The gateway stopped while the operation ran; its outcome on the cloud is unknown."""
 
     code, status = "interrupted", 409
-

@@ -153,6 +153,27 @@ class ResourceRecord:
         """`to_dict` as JSON: the document the store keeps with the row."""
         return orjson.dumps(self.to_dict(), option=orjson.OPT_NON_STR_KEYS).decode()
 
+    @classmethod
+    def from_dict(cls, body: dict[str, Any]) -> ResourceRecord:
+        """The record `to_dict` wrote (an event's resource, a stored document)."""
+        return cls(
+            id=body["id"], cloud_id=body["cloud_id"], scope=body["scope"], account_id=body["account"],
+            cloud=body["cloud"], kind=Kind(body["kind"]), name=body["name"], state=body["state"],
+            cloud_state=body["cloud_state"], attrs=body["attrs"], cloud_attrs=body["cloud_attrs"], tags=body["tags"],
+            public=body["public"], created_at=body["created_at"], updated_at=body["updated_at"],
+            revision=body["revision"],
+        )  # fmt: skip
+
+
+def changed_fields(old: ResourceRecord, new: ResourceRecord) -> list[str]:
+    """Top-level fields that differ, with attrs keys spelled `attrs.<key>`."""
+    changed = [f for f in ("name", "state", "cloud_state", "cloud_id", "cloud_attrs", "tags", "public")
+               if getattr(old, f) != getattr(new, f)]  # fmt: skip
+    for key in sorted(old.attrs.keys() | new.attrs.keys()):
+        if old.attrs.get(key) != new.attrs.get(key):
+            changed.append(f"attrs.{key}")
+    return changed
+
 
 def gateway_id(scope: str, kind: Kind, cloud_id: str) -> str:
     """The stable gateway id of a cloud resource: the same inputs always give the same id."""
@@ -163,6 +184,11 @@ def gateway_id(scope: str, kind: Kind, cloud_id: str) -> str:
 def new_gateway_id(kind: Kind) -> str:
     """A fresh id for a resource the gateway is about to create (pre-assigned, before the cloud names it)."""
     return f"{ID_PREFIX[kind]}-{secrets.token_hex(10)}"
+
+
+def new_request_id() -> str:
+    """An id for one request to the gateway, carried into the operations it starts and its log lines."""
+    return f"req-{secrets.token_hex(12)}"
 
 
 _ID_DIGITS = 20  # hex digits after the prefix, in derived and pre-assigned ids alike

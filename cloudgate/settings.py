@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloudgate.model import Kind
+from cloudgate.roles import Role
 
 DEFAULT_POLL_INTERVALS: dict[str, float] = {
     Kind.INSTANCE: 30.0,
@@ -29,6 +30,8 @@ class Settings(BaseSettings):
     database_url: str | None = None  # default: SQLite file in data_dir
     secret_key: str | None = None  # Fernet key for credentials at rest; default: generated into data_dir
     admin_secret: str | None = None  # default: generated on first start and shown once
+
+    role: Role = Role.ALL
 
     host: str = "127.0.0.1"
     port: int = 8080
@@ -74,6 +77,15 @@ class Settings(BaseSettings):
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'cloudgate.db'}"
+
+    @property
+    def runs_front_ends(self) -> bool:
+        return self.role in (Role.ALL, Role.API)
+
+    @property
+    def runs_background(self) -> bool:
+        """Polling, the event relay and event pruning."""
+        return self.role in (Role.ALL, Role.WORKER)
 
     def poll_interval(self, kind: Kind) -> float:
         return float(self.poll_intervals.get(kind.value, DEFAULT_POLL_INTERVALS[kind]))

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from cloudgate.core.auth import ADMIN_ID, Principal
-from cloudgate.core.gateway import Gateway
+from cloudgate.core import Caller, Principal
+from cloudgate.core.auth import ADMIN_ID
+from cloudgate.app import Gateway
 from cloudgate.drivers import sim
 from cloudgate.drivers.sim import SimClock, SimCloud
 from cloudgate.model import Kind, ResourceRecord
@@ -50,7 +51,7 @@ class SimWorld:
 
     gateway: Gateway
     cloud: SimCloud
-    admin: Principal
+    admin: Caller
 
     @property
     def clock(self) -> SimClock:
@@ -61,7 +62,7 @@ class SimWorld:
         key = f"{project}-key"
         with contextlib.suppress(ValueError):
             self.cloud.add_account(key, f"{project}-secret", project)
-        view, _created = await self.gateway.accounts.register(
+        view, _created = await self.gateway.core.accounts.register(
             self.admin, cloud="sim", endpoint=self.cloud.endpoint, region=register.pop("region", None),
             credentials={"access_key": key, "secret_key": f"{project}-secret"}, **register,
         )  # fmt: skip
@@ -82,7 +83,7 @@ class SimWorld:
     async def settle(self, step: float = 5.0, deadline: float = 30.0) -> None:
         """Move the cloud's clock on in steps until every gateway operation has finished."""
         give_up = time.monotonic() + deadline
-        while not await self.gateway.operations.wait_idle(timeout=0.05):
+        while not await self.gateway.core.operations.wait_idle(timeout=0.05):
             assert time.monotonic() < give_up, "operations did not settle"
             self.clock.advance(step)
 
@@ -108,6 +109,6 @@ async def sim_gateway(database_url, tmp_path) -> AsyncIterator[SimWorld]:
     cloud = sim.register(sim.SimCloud(f"sim://{secrets.token_hex(4)}", seed=7, clock=sim.SimClock(time.time())))
     gateway = await Gateway.open(sim_settings(tmp_path, database_url))
     await gateway.start()
-    yield SimWorld(gateway, cloud, Principal(ADMIN_ID, "admin", True))
+    yield SimWorld(gateway, cloud, Caller(Principal(ADMIN_ID, "admin", True)))
     await gateway.close()
     sim.unregister(cloud.endpoint)

@@ -1,5 +1,5 @@
-"""The native REST API (/v1): a front-end that translates HTTP to Gateway calls and nothing else."""
+"""The native REST API (/v1): a front-end that translates HTTP to calls of the core and nothing else."""
 
-from cloudgate.api.app import create_app
+from cloudgate.api.app import create_api
 
-__all__ = ["create_app"]
+__all__ = ["create_api"]

@@ -1,25 +1,28 @@
-"""Request dependencies: the gateway behind the app, and the caller named by its bearer token."""
+"""Request dependencies: the core behind the app, and the caller named by the bearer token."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from cloudgate.core.auth import Principal
-from cloudgate.core.gateway import Gateway
+from cloudgate.core import Caller, Core
 from cloudgate.errors import NotReady, Unauthenticated
+from cloudgate.serving.request_ids import request_id
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `POST /v1/tokens`.")
 
+# How the app finds the core: the composition root gives it this; it raises NotReady until the
+# gateway is open (an app may be built before its gateway, and outlive it).
+CoreSource = Callable[[], Core]
+
 
 # Dependencies are coroutines: FastAPI would run a plain function in a worker thread, a hop per request.
-async def gateway_of(request: Request) -> Gateway:
-    gateway: Gateway | None = request.app.state.gateway
-    if gateway is None:
-        raise NotReady("the gateway is not open")
-    return gateway
+async def core_of(request: Request) -> Core:
+    source: CoreSource = request.app.state.core_source
+    return source()
 
 
 async def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
@@ -28,14 +31,19 @@ async def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | Non
     return credentials.credentials
 
 
-GatewayDep = Annotated[Gateway, Depends(gateway_of)]
+CoreDep = Annotated[Core, Depends(core_of)]
 TokenDep = Annotated[str, Depends(bearer_token)]
 
 
-async def authenticated(request: Request, token: TokenDep) -> Principal:
-    # The gateway is looked up here rather than as a dependency: every level of dependencies costs
+async def authenticated(request: Request, token: TokenDep) -> Caller:
+    # The core is looked up here rather than as a dependency: every level of dependencies costs
     # FastAPI time on each request, and this one is on all of them.
-    return await (await gateway_of(request)).auth.authenticate(token)
+    principal = await (await core_of(request)).auth.authenticate(token)
+    return Caller(principal, request_id=request_id(request.scope))
 
 
-PrincipalDep = Annotated[Principal, Depends(authenticated)]
+CallerDep = Annotated[Caller, Depends(authenticated)]
+
+
+def not_ready() -> Core:
+    raise NotReady("the gateway is not open")

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cloudgate.errors import CloudgateError, NotFound, UnknownKind
+from cloudgate.errors import CloudgateError, UnknownKind
 
 log = logging.getLogger("cloudgate.api")
 

@@ -7,7 +7,7 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cloudgate.core.gateway import Gateway
+from cloudgate.core import Core
 
 # Counts over every account are not any one client's view: the scrape reads as the admin client.
 
@@ -24,7 +24,9 @@ class ApiMetrics:
             ["method", "route"], registry=self.registry,
         )  # fmt: skip
         self.event_head = Gauge("cloudgate_events_head_seq", "Newest event sequence number.", registry=self.registry)
-        self.accounts = Gauge("cloudgate_accounts", "Registered accounts, by health.", ["health"], registry=self.registry)
+        self.accounts = Gauge(
+            "cloudgate_accounts", "Registered accounts, by health.", ["health"], registry=self.registry
+        )
         # Labelled by exchange: a process that runs no relay shows no samples rather than zeros.
         self.relay_connected = Gauge(
             "cloudgate_amqp_relay_connected", "1 while the event relay is connected to its broker.", ["exchange"],
@@ -43,14 +45,14 @@ class ApiMetrics:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 
-    async def render(self, gateway: Gateway) -> bytes:
-        """The exposition text, with the gauges read from the gateway at scrape time."""
-        self.event_head.set(await gateway.events.head())
+    async def render(self, core: Core) -> bytes:
+        """The exposition text, with the gauges read from the core at scrape time."""
+        self.event_head.set(await core.events.head())
         self.accounts.clear()
-        for health, count in (await gateway.accounts.health_counts()).items():
+        for health, count in (await core.accounts.health_counts()).items():
             self.accounts.labels(health).set(count)
-        if gateway.relay is not None:
-            relay = gateway.relay.status()
+        relay = core.relay_status()
+        if relay is not None:
             self.relay_connected.labels(relay.exchange).set(int(relay.connected))
             self.relay_confirmed.labels(relay.exchange).set(relay.confirmed_seq)
             self.relay_lag.labels(relay.exchange).set(relay.lag)

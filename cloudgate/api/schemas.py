@@ -10,6 +10,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cloudgate.model import Kind
+from cloudgate.query import Match, ResourceQuery, TagMatch
+
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Secret = Annotated[str, Field(min_length=1, max_length=1000)]
 
@@ -137,6 +140,37 @@ class CheckResult(View):
     error: ErrorInfo | None = None
 
 
+# -- foreign credentials ---------------------------------------------------------------------
+
+
+class CredentialCreate(BaseModel):
+    account: str = Field(min_length=1, max_length=200, description="The account the key acts in.")
+    region: str | None = Field(None, min_length=1, max_length=100, description="Bind the key to this region.")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    scope: dict[str, Annotated[str, Field(max_length=200)]] | None = Field(
+        None, description='A default scope for requests signed with the key (`{"image": "acc-…"}`).'
+    )
+
+
+class CredentialOut(View):
+    id: str = Field(description="The access key id.")
+    client_id: str
+    account: str
+    region: str | None
+    scope: dict[str, str] | None
+    name: str
+    created_at: float
+    revoked_at: float | None
+
+
+class CredentialIssued(CredentialOut):
+    secret: str = Field(description="Shown once: the gateway keeps it sealed, to verify signatures.")
+
+
+class CredentialList(BaseModel):
+    items: list[CredentialOut]
+
+
 # -- resources and operations ----------------------------------------------------------------
 
 
@@ -173,8 +207,15 @@ class ResourceFilters(BaseModel):
     tag: str | None = Field(None, max_length=1000, pattern=r"^[^=]+=", description="`key=value`")
     cloud_id: str | None = Field(None, max_length=500)
 
-    def given(self) -> dict[str, str]:
-        return self.model_dump(exclude_none=True)
+    def query(self, kind: Kind, *, cursor: str | None, limit: int) -> ResourceQuery:
+        """The core's query for these filters: each an exact match, `tag` a key=value pair."""
+        given = self.model_dump(exclude_none=True)
+        tags: tuple[TagMatch, ...] = ()
+        if "tag" in given:
+            key, _, value = given.pop("tag").partition("=")
+            tags = (TagMatch(key, (value,)),)
+        matches = tuple(Match(name, (value,)) for name, value in given.items())
+        return ResourceQuery(kind=kind, matches=matches, tags=tags, cursor=cursor, limit=limit)
 
 
 class ResourceSpec(BaseModel):
@@ -244,6 +285,9 @@ class CapabilitiesOut(View):
 class CloudInfo(View):
     capabilities: CapabilitiesOut
     create_fields: dict[str, list[str]] = Field(description="Fields a create request of each kind must carry.")
+    fields: dict[str, dict[str, dict[str, Any]]] = Field(
+        description="Every field a create of each kind takes: type, required, bounds, the kind it references."
+    )
 
 
 class Status(BaseModel):

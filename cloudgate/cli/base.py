@@ -29,7 +29,9 @@ TokenOption = Annotated[
 ]
 ViaOption = Annotated[
     str | None,
-    typer.Option("--via", envvar="CLOUDGATE_VIA", help="Carry the requests over AMQP: amqp://user:password@host/vhost."),
+    typer.Option(
+        "--via", envvar="CLOUDGATE_VIA", help="Carry the requests over AMQP: amqp://user:password@host/vhost."
+    ),
 ]
 
 
@@ -91,7 +93,11 @@ def command(group: typer.Typer, name: str, **settings: Any) -> Callable[[Callabl
 
         @functools.wraps(fn)
         def run(
-            ctx: typer.Context, output: Output | None, url: str | None, token: str | None, via: str | None,
+            ctx: typer.Context,
+            output: Output | None,
+            url: str | None,
+            token: str | None,
+            via: str | None,
             **kwargs: Any,
         ) -> None:
             outer = ctx.find_root().obj or GlobalOptions()

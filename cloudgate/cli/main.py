@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cloudgate.cli import accounts, auth, events, info, resources, serve
+from cloudgate.cli import accounts, auth, credentials, events, info, resources, serve
 from cloudgate.cli.base import GlobalOptions, OutputOption, TokenOption, UrlOption, ViaOption
 
 app = typer.Typer(
@@ -17,7 +17,10 @@ app = typer.Typer(
 
 @app.callback()
 def global_options(
-    ctx: typer.Context, output: OutputOption = None, url: UrlOption = None, token: TokenOption = None,
+    ctx: typer.Context,
+    output: OutputOption = None,
+    url: UrlOption = None,
+    token: TokenOption = None,
     via: ViaOption = None,
 ) -> None:
     """Global options given before the command; the same options after it win over these."""
@@ -27,6 +30,7 @@ def global_options(
 app.command("serve")(serve.serve)
 auth.register(app)
 app.add_typer(accounts.accounts)
+app.add_typer(credentials.credentials)
 resources.register(app)
 app.add_typer(events.events)
 info.register(app)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+
+from cloudgate.roles import Role
 
 
 class LogLevel(StrEnum):
@@ -24,26 +26,41 @@ PortOption = Annotated[
 ]
 DataDirOption = Annotated[
     Path | None,
-    typer.Option("--data-dir", file_okay=False, help="Store and keys (default ./cloudgate-data or CLOUDGATE_DATA_DIR)."),
+    typer.Option(
+        "--data-dir", file_okay=False, help="Store and keys (default ./cloudgate-data or CLOUDGATE_DATA_DIR)."
+    ),
 ]
 DemoOption = Annotated[
     bool, typer.Option("--demo/--no-demo", envvar="CLOUDGATE_DEMO", help="Seed two simulated clouds.")
 ]
 LogLevelOption = Annotated[LogLevel, typer.Option("--log-level", help="Server log level.")]
+RoleOption = Annotated[
+    Role | None,
+    typer.Option(
+        "--role",
+        help="all: everything in one process (default); api: front-ends only; worker: polling "
+        "and the event relay only (or CLOUDGATE_ROLE).",
+        show_default=False,
+    ),
+]
 
 
 def serve(
-    host: HostOption = None, port: PortOption = None, data_dir: DataDirOption = None, demo: DemoOption = True,
+    host: HostOption = None,
+    port: PortOption = None,
+    data_dir: DataDirOption = None,
+    demo: DemoOption = True,
     log_level: LogLevelOption = LogLevel.INFO,
+    role: RoleOption = None,
 ) -> None:
-    """Run the gateway (API, poller, operations, events) until SIGINT or SIGTERM."""
+    """Run the gateway (front-ends, poller, operations, events) until SIGINT or SIGTERM."""
     # Imported here: the server's dependencies take seconds to import, and every other command
     # is a small HTTP client that should not pay for them.
     import uvloop
 
-    from cloudgate.cli.server import run
+    from cloudgate.app.server import run
     from cloudgate.settings import Settings
 
-    given = {"host": host, "port": port, "data_dir": data_dir}
+    given: dict[str, Any] = {"host": host, "port": port, "data_dir": data_dir, "role": role}
     settings = Settings(demo=demo, **{k: v for k, v in given.items() if v is not None})
-    uvloop.run(run(settings, log_level))  # the loop of uvicorn's own choice: thread wake-ups cost less
+    uvloop.run(run(settings, log_level.value))  # the loop of uvicorn's own choice: thread wake-ups cost less

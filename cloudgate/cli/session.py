@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -40,7 +40,7 @@ def transport_for(via: str | None) -> httpx.BaseTransport | None:
     if urlsplit(via).scheme not in ("amqp", "amqps"):
         raise UsageFailure("bad_via", f"--via takes an amqp:// or amqps:// URL, not {via.split(':', 1)[0]!r}")
     # Imported here: only the commands that go through a broker pay for the AMQP client's import.
-    from cloudgate.amqp.transport import BlockingAmqpTransport
+    from cloudgate.cli.amqp_transport import BlockingAmqpTransport
 
     # The CLI reports failures itself; the AMQP library's own log lines would only repeat them.
     logging.getLogger("aiormq").addHandler(logging.NullHandler())
@@ -74,13 +74,15 @@ class Session:
         headers = {"Authorization": f"Bearer {target.token}"} if target.token else {}
         try:
             self._http = httpx.Client(
-                base_url=target.url, headers=headers, timeout=REQUEST_TIMEOUT_SECONDS,
-                transport=transport or transport_for(via)
+                base_url=target.url,
+                headers=headers,
+                timeout=REQUEST_TIMEOUT_SECONDS,
+                transport=transport or transport_for(via),
             )
         except httpx.InvalidURL as exc:
             raise UsageFailure("bad_url", f"{target.url!r} is not a valid URL: {exc}") from exc
 
-    def __enter__(self) -> Session:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

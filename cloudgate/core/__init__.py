@@ -1,1 +1,7 @@
-"""The core service: the one API every front-end calls (accounts, clients, resources, operations, events)."""
+"""The core service: the one API every front-end calls (accounts, clients, resources, operations,
+events, foreign credentials), each call with a `Caller`."""
+
+from cloudgate.core.caller import Caller, Principal
+from cloudgate.core.facade import Core
+
+__all__ = ["Caller", "Core", "Principal"]

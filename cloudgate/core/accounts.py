@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import time
 from collections.abc import Mapping
@@ -9,19 +10,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from cloudgate.connections import DriverPool, account_config
 from cloudgate.core.access import visible_account
-from cloudgate.core.auth import Principal
+from cloudgate.core.caller import Caller
+from cloudgate.core.credentials import ForeignCredentials
 from cloudgate.drivers.base import AccountConfig, CloudIdentity, Driver
 from cloudgate.errors import ClockSkew, CloudgateError, Conflict
-from cloudgate.events.hub import EventHub
-from cloudgate.poller.scheduler import Poller
+from cloudgate.poller.observation import Observation
 from cloudgate.sealing import Sealer
-from cloudgate.store import Store, outbox
+from cloudgate.store import Store
 from cloudgate.store import accounts as rows
-from cloudgate.store import resources as resource_rows
+from cloudgate.store import credentials as credential_rows
 from cloudgate.store.accounts import AccountRow
-from cloudgate.store.outbox import EventDraft
 from cloudgate.store.polls import for_account as poll_states
 
 
@@ -49,13 +51,14 @@ def account_id_for(cloud: str, endpoint: str, region: str, identity: str) -> str
 
 class Accounts:
     def __init__(
-        self, store: Store, pool: DriverPool, sealer: Sealer, poller: Poller, hub: EventHub, max_skew: float
-    ):
+        self, store: Store, pool: DriverPool, sealer: Sealer, observation: Observation,
+        credentials: ForeignCredentials, max_skew: float,
+    ):  # fmt: skip
         self._store = store
         self._pool = pool
         self._sealer = sealer
-        self._poller = poller
-        self._hub = hub
+        self._observation = observation
+        self._credentials = credentials
         self._max_skew = max_skew
 
     async def _prove(self, driver: Driver) -> tuple[CloudIdentity, float]:
@@ -71,7 +74,7 @@ class Accounts:
         return identity, skew
 
     async def register(
-        self, principal: Principal, *, cloud: str, endpoint: str, region: str | None,
+        self, caller: Caller, *, cloud: str, endpoint: str, region: str | None,
         credentials: Mapping[str, str], name: str | None = None, options: Mapping[str, Any] | None = None,
     ) -> tuple[AccountView, bool]:  # fmt: skip
         """Prove the credentials and grant the caller the account; (view, True) when it was new."""
@@ -94,23 +97,25 @@ class Accounts:
                     options=dict(options or {}), health="ok", last_error=None, created_at=now, updated_at=now,
                 )  # fmt: skip
                 await rows.insert_account(conn, row)
-            await rows.grant(conn, principal.client_id, row.id, now)
+            await rows.grant(conn, caller.client_id, row.id, now)
         if created:
-            await self._poller.watch(row.id)
-        return await self.get(principal, row.id), created
+            await self._observation.watch(row.id)
+        return await self.get(caller, row.id), created
 
-    async def list(self, principal: Principal) -> list[AccountView]:
+    async def list(self, caller: Caller) -> list[AccountView]:
         async with self._store.read() as conn:
-            found = await rows.list_accounts(conn, None if principal.is_admin else principal.client_id)
+            found = await rows.list_accounts(conn, None if caller.principal.is_admin else caller.client_id)
+            if caller.account_id is not None:
+                found = [row for row in found if row.id == caller.account_id]
             return [AccountView(row, await self._polls(conn, row.id)) for row in found]
 
-    async def get(self, principal: Principal, account_id: str) -> AccountView:
+    async def get(self, caller: Caller, account_id: str) -> AccountView:
         async with self._store.read() as conn:
-            row = await visible_account(conn, principal, account_id)
+            row = await visible_account(conn, caller, account_id)
             return AccountView(row, await self._polls(conn, row.id))
 
     @staticmethod
-    async def _polls(conn, account_id: str) -> list[dict[str, Any]]:
+    async def _polls(conn: AsyncConnection, account_id: str) -> builtins.list[dict[str, Any]]:
         return [
             {"kind": p.kind, "last_success_at": p.last_success_at, "last_attempt_at": p.last_attempt_at,
              "failures": p.failures, "last_error": p.last_error, "resources": p.resources}
@@ -122,21 +127,26 @@ class Accounts:
         async with self._store.read() as conn:
             return await rows.health_counts(conn)
 
-    async def check(self, principal: Principal, account_id: str) -> dict[str, Any]:
+    async def check(self, caller: Caller, account_id: str) -> dict[str, Any]:
         """CheckCredentials: can the gateway still reach and authenticate with this account?"""
         async with self._store.read() as conn:
-            row = await visible_account(conn, principal, account_id)
+            row = await visible_account(conn, caller, account_id)
         driver, _ref = await self._pool.get(row.id)
         try:
             identity, skew = await self._prove(driver)
         except CloudgateError as exc:
             return {"ok": False, "error": exc.to_dict()}
-        return {"ok": True, "identity": identity.id, "identity_name": identity.name, "clock_skew_seconds": round(skew, 3)}
+        return {
+            "ok": True,
+            "identity": identity.id,
+            "identity_name": identity.name,
+            "clock_skew_seconds": round(skew, 3),
+        }
 
-    async def rotate(self, principal: Principal, account_id: str, credentials: Mapping[str, str]) -> AccountView:
+    async def rotate(self, caller: Caller, account_id: str, credentials: Mapping[str, str]) -> AccountView:
         """Replace the stored credentials with new ones proven to name the same cloud identity."""
         async with self._store.read() as conn:
-            row = await visible_account(conn, principal, account_id)
+            row = await visible_account(conn, caller, account_id)
         driver = self._pool.build(account_config(row, dict(credentials)))
         try:
             identity, _skew = await self._prove(driver)
@@ -147,22 +157,25 @@ class Accounts:
         async with self._store.write() as conn:
             await rows.set_credentials(conn, row.id, self._sealer.seal(dict(credentials)), time.time())
         await self._pool.evict(row.id)
-        return await self.get(principal, row.id)
+        return await self.get(caller, row.id)
 
-    async def remove(self, principal: Principal, account_id: str) -> bool:
-        """Withdraw the caller's access; the account itself goes when no client has access left.
-        Returns True when the account was deleted (its resources with it, each with a deleted event)."""
+    async def remove(self, caller: Caller, account_id: str) -> bool:
+        """Withdraw the caller's access (and the foreign credentials its client holds for the account);
+        the account itself goes when no client has access left. Returns True when the account was
+        deleted (its resources with it, each with a deleted event)."""
         now = time.time()
+        withdrawn = None if caller.is_admin else caller.client_id
         async with self._store.write() as conn:
-            row = await visible_account(conn, principal, account_id)
+            row = await visible_account(conn, caller, account_id)
             await rows.lock_account(conn, row.id, exclusive=True)
-            if await rows.revoke_grants(conn, row.id, None if principal.is_admin else principal.client_id):
+            await credential_rows.revoke_for_account(conn, row.id, withdrawn, now)
+            if await rows.revoke_grants(conn, row.id, withdrawn):
+                self._credentials.forget_account(row.id, withdrawn)
                 return False
-            doomed = await resource_rows.query(conn, kind=None, scopes=[row.id], limit=10**9)
-            last = await outbox.append(conn, [EventDraft("deleted", r, []) for r in doomed], now)
+            last = await self._observation.withdraw(conn, row.id, now)
             await rows.delete_account(conn, row.id)
-        self._hub.published(last)
-        self._poller.forget(row.id)
+        self._credentials.forget_account(row.id, None)
+        self._observation.published(last)
+        self._observation.forget(row.id)
         await self._pool.evict(row.id)
         return True
-

@@ -8,10 +8,10 @@ import hashlib
 import hmac
 import secrets
 import time
-from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from cloudgate.core.caller import Caller, Principal
 from cloudgate.errors import Forbidden, InvalidRequest, NotFound, Unauthenticated
 from cloudgate.store import Store
 from cloudgate.store import clients as rows
@@ -19,16 +19,6 @@ from cloudgate.store import clients as rows
 ADMIN_ID = "admin"
 _SCRYPT = {"length": 32, "n": 2**14, "r": 8, "p": 1}
 CHECKED_TOKENS_KEPT = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: a gateway client, authenticated by its token."""
-
-    client_id: str
-    name: str
-    is_admin: bool
-    token_id: str | None = None
 
 
 def hash_secret(secret: str) -> str:
@@ -70,9 +60,9 @@ class Auth:
             await rows.insert_client(conn, rows.ClientRow(ADMIN_ID, "admin", hashed, True, time.time()))
         return secret if generated else None
 
-    async def create_client(self, principal: Principal, name: str, *, is_admin: bool = False) -> tuple[rows.ClientRow, str]:
+    async def create_client(self, caller: Caller, name: str, *, is_admin: bool = False) -> tuple[rows.ClientRow, str]:
         """A new client and its secret (shown once)."""
-        if not principal.is_admin:
+        if not caller.is_admin:
             raise Forbidden("only an admin client can create clients")
         if not name.strip():
             raise InvalidRequest("client name must not be empty")
@@ -83,8 +73,8 @@ class Auth:
             await rows.insert_client(conn, row)
         return row, secret
 
-    async def list_clients(self, principal: Principal) -> list[rows.ClientRow]:
-        if not principal.is_admin:
+    async def list_clients(self, caller: Caller) -> list[rows.ClientRow]:
+        if not caller.is_admin:
             raise Forbidden("only an admin client can list clients")
         async with self._store.read() as conn:
             return await rows.list_clients(conn)
@@ -104,6 +94,7 @@ class Auth:
         return token, row.expires_at
 
     async def authenticate(self, token: str) -> Principal:
+        """The client a bearer token belongs to; Unauthenticated when it is unknown, revoked or expired."""
         digest = token_digest(token)
         now = time.time()
         checked = self._checked.get(digest)
@@ -132,16 +123,16 @@ class Auth:
         for digest in [d for d, (principal, _) in self._checked.items() if principal.token_id == token_id]:
             del self._checked[digest]
 
-    async def revoke(self, principal: Principal, token: str | None = None) -> None:
+    async def revoke(self, caller: Caller, token: str | None = None) -> None:
         """Revoke `token` (or the caller's own); only its client or an admin may."""
         if token is None:
-            if principal.token_id is None:
+            if caller.principal.token_id is None:
                 raise InvalidRequest("no token to revoke")
-            token_id = principal.token_id
+            token_id = caller.principal.token_id
         else:
             async with self._store.read() as conn:
                 found = await rows.token_by_hash(conn, token_digest(token))
-            if found is None or (found[0].client_id != principal.client_id and not principal.is_admin):
+            if found is None or (found[0].client_id != caller.client_id and not caller.is_admin):
                 raise NotFound("token not found")
             token_id = found[0].id
         async with self._store.write() as conn:

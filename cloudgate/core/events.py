@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from cloudgate.core.access import visibility
-from cloudgate.core.auth import Principal
+from cloudgate.core.caller import Caller
 from cloudgate.errors import InvalidRequest
 from cloudgate.events.hub import EventHub
 from cloudgate.store import Store, outbox
@@ -20,7 +20,7 @@ class Events:
         self._hub = hub
         self._page_max = page_max
 
-    async def after(self, principal: Principal, after: int, *, wait: float = 0.0, limit: int | None = None) -> list[Event]:
+    async def after(self, caller: Caller, after: int, *, wait: float = 0.0, limit: int | None = None) -> list[Event]:
         """Events with seq > `after` that the caller may see; with `wait`, long-poll until one comes."""
         limit = limit or self._page_max
         if after < 0:
@@ -28,12 +28,14 @@ class Events:
         if not 1 <= limit <= self._page_max:
             raise InvalidRequest(f"limit must be between 1 and {self._page_max}", details={"field": "limit"})
         if not 0 <= wait <= MAX_WAIT_SECONDS:
-            raise InvalidRequest(f"wait must be between 0 and {MAX_WAIT_SECONDS:.0f} seconds", details={"field": "wait"})
+            raise InvalidRequest(
+                f"wait must be between 0 and {MAX_WAIT_SECONDS:.0f} seconds", details={"field": "wait"}
+            )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         while True:
             async with self._store.read() as conn:
-                scopes = (await visibility(conn, principal)).scopes
+                scopes = (await visibility(conn, caller)).scopes
                 found = await outbox.read_after(conn, after, scopes=scopes, limit=limit)
                 newest = await outbox.head(conn)
             if found:

@@ -1,50 +1,46 @@
-"""Mutations as operations (async jobs): validate, record intent, call the driver, follow until settled."""
+"""Mutations as operations (async jobs): check the request, record intent, call the driver, follow the
+resource until it settles. Intent and observation go through the poller's `Observation` port."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import hashlib
+import json
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy.exc import IntegrityError
 
 from cloudgate.connections import AccountRef, DriverPool
 from cloudgate.core.access import visibility, visible_account
-from cloudgate.core.auth import Principal
-from cloudgate.drivers.base import Driver
+from cloudgate.core.caller import Caller
+from cloudgate.core.references import resolve
+from cloudgate.drivers.base import Capabilities, Driver
 from cloudgate.errors import (
-    CloudgateError, Interrupted, InvalidRequest, NotFound, OperationFailed, OperationTimeout,
+    CloudgateError,
+    IdempotencyKeyReused,
+    Interrupted,
+    InvalidRequest,
+    NotFound,
+    OperationFailed,
+    OperationTimeout,
 )  # fmt: skip
-from cloudgate.events.hub import EventHub
-from cloudgate.model import INITIAL_STATE, SETTLED_STATES, Kind, ResourceRecord, kind_of_id, new_gateway_id
-from cloudgate.poller.diff import changed_fields
-from cloudgate.poller.scheduler import Poller
+from cloudgate.fields import GENERIC_FIELDS, check
+from cloudgate.model import INITIAL_STATE, SETTLED_STATES, Kind, ResourceRecord, new_gateway_id
+from cloudgate.poller.observation import Observation
 from cloudgate.sealing import Sealer
 from cloudgate.settings import Settings
-from cloudgate.store import Store, outbox
+from cloudgate.store import Store
 from cloudgate.store import operations as op_rows
 from cloudgate.store import resources as rows
 from cloudgate.store.operations import OperationRow
-from cloudgate.store.outbox import EventDraft
 
 log = logging.getLogger("cloudgate.operations")
-
-# Spec and parameter fields that name another resource: a gateway id there is turned into the cloud's id.
-REFERENCE_FIELDS: dict[str, Kind] = {
-    "flavor": Kind.FLAVOR,
-    "image": Kind.IMAGE,
-    "datacenter": Kind.DATACENTER,
-    "volume": Kind.VOLUME,
-    "instance": Kind.INSTANCE,
-    "snapshot": Kind.SNAPSHOT,
-    "subnet": Kind.SUBNET,
-    "keypair": Kind.KEYPAIR,
-    "security_groups": Kind.SECURITY_GROUP,
-}
 
 # The states an action is done in; other operations settle on any SETTLED_STATES of the kind.
 ACTION_TARGETS: dict[tuple[Kind, str], frozenset[str]] = {
@@ -56,136 +52,214 @@ ACTION_TARGETS: dict[tuple[Kind, str], frozenset[str]] = {
 }
 GONE_STATES = frozenset({"deleted", "terminated"})
 
+# The work of an operation on an existing resource: (driver, account, record, params with cloud ids).
+Change = Callable[[Driver, AccountRef, ResourceRecord, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """An operation as its client sees it."""
+
+    id: str
+    account_id: str
+    kind: Kind
+    resource_id: str
+    action: str  # create | edit | destroy | an action name
+    state: str  # pending | running | succeeded | failed
+    error: dict[str, Any] | None
+    result: dict[str, Any] | None
+    created_at: float
+    updated_at: float
+    request_id: str | None
+
+    @classmethod
+    def of(cls, row: OperationRow, result: dict[str, Any] | None = None) -> Operation:
+        return cls(row.id, row.account_id, Kind(row.kind), row.resource_id, row.action, row.state, row.error,
+                   result if result is not None else row.result, row.created_at, row.updated_at, row.request_id)  # fmt: skip
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("succeeded", "failed")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "account": self.account_id, "kind": self.kind.value, "resource_id": self.resource_id,
+                "action": self.action, "state": self.state, "error": self.error, "result": self.result,
+                "created_at": self.created_at, "updated_at": self.updated_at, "request_id": self.request_id}  # fmt: skip
+
+
+def fingerprint(caller: Caller, route: str, body: Mapping[str, Any]) -> str | None:
+    """What the caller's idempotency key is used for (the route and the body, as a digest); None
+    without a key. The standard library serializes what nests deeper than orjson goes."""
+    if caller.idempotency_key is None:
+        return None
+    try:
+        blob = orjson.dumps([route, body], option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        blob = json.dumps([route, body], sort_keys=True, default=str).encode()
+    return hashlib.blake2b(blob, digest_size=16).hexdigest()
+
 
 class Operations:
-    def __init__(self, store: Store, pool: DriverPool, poller: Poller, hub: EventHub, sealer: Sealer, settings: Settings):
+    def __init__(self, store: Store, pool: DriverPool, observation: Observation, sealer: Sealer, settings: Settings):
         self._store = store
         self._pool = pool
-        self._poller = poller
-        self._hub = hub
+        self._observation = observation
         self._sealer = sealer
         self._settings = settings
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- reading ---------------------------------------------------------------------------
 
-    async def get(self, principal: Principal, operation_id: str) -> dict[str, Any]:
+    async def get(self, caller: Caller, operation_id: str) -> Operation:
         async with self._store.read() as conn:
             row = await op_rows.get_operation(conn, operation_id)
-            if row is None or not (principal.is_admin or row.client_id == principal.client_id):
-                raise NotFound(f"operation {operation_id} not found")
-        view = row.to_dict()
+        if (
+            row is None
+            or not (caller.is_admin or row.client_id == caller.client_id)
+            or (caller.account_id not in (None, row.account_id))
+        ):
+            raise NotFound(f"operation {operation_id} not found")
         if row.result and "sealed" in row.result:  # secrets the cloud returned once (a generated private key)
-            view["result"] = {**{k: v for k, v in row.result.items() if k != "sealed"},
-                              **self._sealer.open(row.result["sealed"].encode())}  # fmt: skip
-        return view
+            opened = {k: v for k, v in row.result.items() if k != "sealed"}
+            return Operation.of(row, {**opened, **self._sealer.open(row.result["sealed"].encode())})
+        return Operation.of(row)
 
     # -- requests --------------------------------------------------------------------------
 
-    async def create(
-        self, principal: Principal, kind: Kind, spec: Mapping[str, Any], idempotency_key: str | None = None
-    ) -> tuple[ResourceRecord, dict[str, Any]]:
-        """Record the new resource (pending, with its pre-assigned id) and start creating it."""
-        if idempotency_key is not None:
-            replay = await self._replay(principal, idempotency_key)
-            if replay is not None:
-                return replay
+    async def create(self, caller: Caller, kind: Kind, spec: Mapping[str, Any]) -> tuple[ResourceRecord, Operation]:
+        """Check the request against the cloud's create fields, record the new resource (pending, with
+        its pre-assigned id) and start creating it. A request repeated with the caller's idempotency
+        key returns the first one's resource and operation."""
+        digest = fingerprint(caller, f"create {kind.value}", spec)
+        replay = await self._replay_create(caller, digest)
+        if replay is not None:
+            return replay
         account_id = spec.get("account")
         if not isinstance(account_id, str):
             raise InvalidRequest("'account' (the account id) is required", details={"field": "account"})
-        driver, ref = await self._account_driver(principal, account_id)
+        driver, ref = await self._account_driver(caller, account_id)
         driver.capabilities.require(kind, "create")
         fields = {k: v for k, v in spec.items() if k != "account"}
-        missing = sorted(set(driver.create_fields.get(kind, ())) - fields.keys())
-        if missing:
-            raise InvalidRequest(f"missing field(s) for {kind.value}: {', '.join(missing)}", details={"fields": missing})
-        name = fields.get("name", "")
-        if not isinstance(name, str):
-            raise InvalidRequest("'name' must be a string", details={"field": "name"})
-        tags = fields.get("tags", {})
-        if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
-            raise InvalidRequest("'tags' must be an object of strings", details={"field": "tags"})
-        cloud_spec = await self._resolve_references(principal, ref, fields)
+        check(kind, driver.create_fields.get(kind, {}), fields)
+        cloud_spec = await self._resolve(caller, ref, fields)
 
         now = time.time()
         record = ResourceRecord(
             id=new_gateway_id(kind), cloud_id=None, scope=ref.scope, account_id=ref.id, cloud=ref.cloud, kind=kind,
-            name=name, state=INITIAL_STATE[kind], cloud_state=None, attrs={}, cloud_attrs={}, tags=tags, public=False,
-            created_at=now, updated_at=now, revision=1,
+            name=fields.get("name") or "", state=INITIAL_STATE[kind], cloud_state=None, attrs={}, cloud_attrs={},
+            tags=dict(fields.get("tags") or {}), public=False, created_at=now, updated_at=now, revision=1,
         )  # fmt: skip
-        op = self._new_operation(principal, ref, kind, record.id, "create", dict(spec), idempotency_key, now)
+        op = self._new_row(caller, ref, record, "create", dict(spec), digest, now)
         try:
             async with self._store.write() as conn:
-                await rows.insert_records(conn, [(record, None)], protect_until=now + self._settings.consistency_grace_seconds)
                 await op_rows.insert_operation(conn, op)
-                last = await outbox.append(conn, [EventDraft("created", record, [])], now)
+                last = await self._observation.expect(
+                    conn, record, protect_until=now + self._settings.consistency_grace_seconds
+                )
         except IntegrityError:
-            replay = await self._replay(principal, idempotency_key) if idempotency_key else None
+            replay = await self._replay_create(caller, digest)
             if replay is None:
                 raise
             return replay
-        self._hub.published(last)
-        self._launch(op, lambda: self._do_create(op, driver, ref, kind, cloud_spec, record.id))
-        return record, op.to_dict()
+        self._observation.published(last)
+        self._launch(op, lambda: self._do_create(driver, ref, kind, cloud_spec, record.id))
+        return record, Operation.of(op)
 
     async def edit(
-        self, principal: Principal, resource_id: str, changes: Mapping[str, Any], kind: Kind | None = None
-    ) -> dict[str, Any]:
-        record, driver, ref = await self._target(principal, resource_id, kind)
-        if not changes:
-            raise InvalidRequest("nothing to change")
-        for field in changes:
-            driver.capabilities.require(record.kind, "edit", field)
-        cloud_changes = await self._resolve_references(principal, ref, changes)
-        op = await self._record_operation(principal, ref, record, "edit", dict(changes))
-        self._launch(op, lambda: self._do_edit(driver, ref, record, cloud_changes))
-        return op.to_dict()
+        self, caller: Caller, resource_id: str, changes: Mapping[str, Any], kind: Kind | None = None
+    ) -> Operation:
+        def allowed(capabilities: Capabilities, of_kind: Kind) -> None:
+            if not changes:
+                raise InvalidRequest("nothing to change")
+            for field in changes:
+                capabilities.require(of_kind, "edit", field)
 
-    async def destroy(self, principal: Principal, resource_id: str, kind: Kind | None = None) -> dict[str, Any]:
-        record, driver, ref = await self._target(principal, resource_id, kind)
-        driver.capabilities.require(record.kind, "destroy")
-        op = await self._record_operation(principal, ref, record, "destroy", {})
-        self._launch(op, lambda: self._do_destroy(driver, ref, record))
-        return op.to_dict()
+        return await self._change(caller, resource_id, kind, "edit", changes, allowed, self._do_edit)
+
+    async def destroy(self, caller: Caller, resource_id: str, kind: Kind | None = None) -> Operation:
+        def allowed(capabilities: Capabilities, of_kind: Kind) -> None:
+            capabilities.require(of_kind, "destroy")
+
+        return await self._change(caller, resource_id, kind, "destroy", {}, allowed, self._do_destroy)
 
     async def act(
-        self, principal: Principal, resource_id: str, action: str, params: Mapping[str, Any], kind: Kind | None = None
-    ) -> dict[str, Any]:
-        record, driver, ref = await self._target(principal, resource_id, kind)
-        driver.capabilities.require(record.kind, "action", action)
-        cloud_params = await self._resolve_references(principal, ref, params)
-        op = await self._record_operation(principal, ref, record, action, dict(params))
-        self._launch(op, lambda: self._do_action(driver, ref, record, action, cloud_params))
-        return op.to_dict()
+        self, caller: Caller, resource_id: str, action: str, params: Mapping[str, Any], kind: Kind | None = None
+    ) -> Operation:
+        def allowed(capabilities: Capabilities, of_kind: Kind) -> None:
+            capabilities.require(of_kind, "action", action)
+
+        async def work(driver: Driver, ref: AccountRef, record: ResourceRecord, cloud_params: dict[str, Any]) -> None:
+            await self._do_action(driver, ref, record, action, cloud_params)
+
+        return await self._change(caller, resource_id, kind, action, params, allowed, work)
+
+    async def _change(
+        self, caller: Caller, resource_id: str, kind: Kind | None, action: str, params: Mapping[str, Any],
+        allowed: Callable[[Capabilities, Kind], None], work: Change,
+    ) -> Operation:  # fmt: skip
+        """An edit, a destroy or an action on an existing resource: replayed for a repeated idempotency
+        key; else checked (the cloud allows it, the generic fields hold good values, the references
+        resolve), recorded and started."""
+        digest = fingerprint(caller, f"{action} {resource_id}", params)
+        replay = await self._replay(caller, digest)
+        if replay is not None:
+            return replay
+        record, driver, ref = await self._target(caller, resource_id, kind)
+        allowed(driver.capabilities, record.kind)
+        known = {name: GENERIC_FIELDS[name] for name in params if name in GENERIC_FIELDS}
+        check(record.kind, known, {name: value for name, value in params.items() if name in known})
+        cloud_params = await self._resolve(caller, ref, params)
+        op = await self._record_operation(caller, ref, record, action, dict(params), digest)
+        self._launch(op, lambda: work(driver, ref, record, cloud_params))
+        return Operation.of(op)
 
     # -- helpers for requests --------------------------------------------------------------
 
-    async def _replay(self, principal: Principal, key: str) -> tuple[ResourceRecord, dict[str, Any]] | None:
+    async def _replay(self, caller: Caller, digest: str | None) -> Operation | None:
+        """The operation the caller's idempotency key started before, if it was used for this very
+        request; IdempotencyKeyReused if it was used for another."""
+        if caller.idempotency_key is None:
+            return None
         async with self._store.read() as conn:
-            op = await op_rows.by_idempotency_key(conn, principal.client_id, key)
-            if op is None:
-                return None
-            record = await rows.get(conn, op.resource_id)
-        if record is None:  # the create failed and its placeholder is gone: show what it was
-            record = ResourceRecord(op.resource_id, None, op.account_id, op.account_id, "", Kind(op.kind),
-                                    str(op.params.get("name", "")), "error", None, {}, {}, {}, False,
-                                    op.created_at, op.updated_at, 0)  # fmt: skip
-        return record, op.to_dict()
+            op = await op_rows.by_idempotency_key(conn, caller.client_id, caller.idempotency_key)
+        if op is None:
+            return None
+        if op.fingerprint is not None and op.fingerprint != digest:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was already used for a different request", details={"operation": op.id}
+            )
+        return Operation.of(op)
 
-    async def _account_driver(self, principal: Principal, account_id: str) -> tuple[Driver, AccountRef]:
+    async def _replay_create(self, caller: Caller, digest: str | None) -> tuple[ResourceRecord, Operation] | None:
+        operation = await self._replay(caller, digest)
+        if operation is None:
+            return None
         async with self._store.read() as conn:
-            await visible_account(conn, principal, account_id)
+            record = await rows.get(conn, operation.resource_id)
+            row = await op_rows.get_operation(conn, operation.id)
+        if record is None and row is not None:  # the create failed and its placeholder is gone: show what it was
+            record = ResourceRecord(row.resource_id, None, row.account_id, row.account_id, "", Kind(row.kind),
+                                    str(row.params.get("name", "")), "error", None, {}, {}, {}, False,
+                                    row.created_at, row.updated_at, 0)  # fmt: skip
+        assert record is not None
+        return record, operation
+
+    async def _account_driver(self, caller: Caller, account_id: str) -> tuple[Driver, AccountRef]:
+        async with self._store.read() as conn:
+            await visible_account(conn, caller, account_id)
         return await self._pool.get(account_id)
 
     async def _target(
-        self, principal: Principal, resource_id: str, kind: Kind | None
+        self, caller: Caller, resource_id: str, kind: Kind | None
     ) -> tuple[ResourceRecord, Driver, AccountRef]:
         """The resource to change (of `kind`, when given), if the caller may see it."""
         async with self._store.read() as conn:
             record = await rows.get(conn, resource_id)
-            if record is None or (kind is not None and record.kind != kind) or not (
-                await visibility(conn, principal)
-            ).sees_account(record.account_id):
+            if (
+                record is None
+                or (kind is not None and record.kind != kind)
+                or not (await visibility(conn, caller)).sees_account(record.account_id)
+            ):
                 raise NotFound(f"{(kind or 'resource').replace('_', ' ')} {resource_id} not found")
         if record.account_id is None:
             raise InvalidRequest("public resources belong to the cloud and cannot be changed")
@@ -194,45 +268,30 @@ class Operations:
         driver, ref = await self._pool.get(record.account_id)
         return record, driver, ref
 
-    async def _resolve_references(self, principal: Principal, ref: AccountRef, fields: Mapping[str, Any]) -> dict[str, Any]:
-        """Replace gateway ids in reference fields by the cloud ids of resources of the same account."""
-        resolved = dict(fields)
+    async def _resolve(self, caller: Caller, ref: AccountRef, fields: Mapping[str, Any]) -> dict[str, Any]:
         async with self._store.read() as conn:
-            seen = await visibility(conn, principal)
-            for field, kind in REFERENCE_FIELDS.items():
-                value = fields.get(field)
-                if isinstance(value, list):
-                    resolved[field] = [await self._cloud_id(conn, seen, ref, field, kind, v) for v in value]
-                elif value is not None:
-                    resolved[field] = await self._cloud_id(conn, seen, ref, field, kind, value)
-        return resolved
+            return await resolve(conn, await visibility(conn, caller), ref, fields)
 
     @staticmethod
-    async def _cloud_id(conn, seen, ref: AccountRef, field: str, kind: Kind, value: Any) -> Any:
-        if not isinstance(value, str) or kind_of_id(value) != kind:
-            return value  # the cloud's own id (or a value for the driver to judge)
-        record = await rows.get(conn, value)
-        if record is None or not seen.sees_scope(record.scope) or record.scope not in (ref.scope, ref.public_scope):
-            raise InvalidRequest(f"{field}: {kind.value} {value} not found in this account", details={"field": field})
-        if record.cloud_id is None:
-            raise InvalidRequest(f"{field}: {value} is still being created", details={"field": field})
-        return record.cloud_id
-
-    def _new_operation(
-        self, principal: Principal, ref: AccountRef, kind: Kind, resource_id: str, action: str,
-        params: dict[str, Any], idempotency_key: str | None, now: float,
+    def _new_row(
+        caller: Caller, ref: AccountRef, record: ResourceRecord, action: str, params: dict[str, Any],
+        digest: str | None, now: float,
     ) -> OperationRow:  # fmt: skip
-        return OperationRow(f"op-{secrets.token_hex(10)}", principal.client_id, ref.id, kind.value, resource_id,
-                            action, params, "pending", None, None, idempotency_key, now, now)  # fmt: skip
+        return OperationRow(
+            f"op-{secrets.token_hex(10)}", caller.client_id, ref.id, record.kind.value, record.id, action, params,
+            "pending", None, None, caller.idempotency_key, now, now, request_id=caller.request_id,
+            scope=dict(caller.scope) or None, fingerprint=digest,
+        )  # fmt: skip
 
     async def _record_operation(
-        self, principal: Principal, ref: AccountRef, record: ResourceRecord, action: str, params: dict[str, Any]
-    ) -> OperationRow:
-        op = self._new_operation(principal, ref, record.kind, record.id, action, params, None, time.time())
+        self, caller: Caller, ref: AccountRef, record: ResourceRecord, action: str, params: dict[str, Any],
+        digest: str | None,
+    ) -> OperationRow:  # fmt: skip
+        op = self._new_row(caller, ref, record, action, params, digest, time.time())
         async with self._store.write() as conn:
             await op_rows.insert_operation(conn, op)
             if action == "destroy":
-                await rows.mark_destroying(conn, record.id)
+                await self._observation.destroying(conn, record.id)
         return op
 
     # -- running ---------------------------------------------------------------------------
@@ -248,65 +307,50 @@ class Operations:
             async with asyncio.timeout(self._settings.operation_timeout_seconds):
                 result = await work()
         except TimeoutError:
-            await self._set_state(op.id, "failed", error=OperationTimeout("the resource did not settle in time").to_dict())
+            await self._set_state(
+                op.id, "failed", error=OperationTimeout("the resource did not settle in time").to_dict()
+            )
         except CloudgateError as exc:
             await self._set_state(op.id, "failed", error=exc.to_dict())
-        except Exception as exc:  # noqa: BLE001 - an operation must end, whatever broke
-            log.exception("operation %s failed unexpectedly", op.id)
-            await self._set_state(op.id, "failed", error=CloudgateError(f"internal error: {type(exc).__name__}").to_dict())
+        except Exception as exc:
+            log.exception("operation %s (request %s) failed unexpectedly", op.id, op.request_id)
+            await self._set_state(
+                op.id, "failed", error=CloudgateError(f"internal error: {type(exc).__name__}").to_dict()
+            )
         else:
             await self._set_state(op.id, "succeeded", result=result)
 
-    async def _set_state(self, operation_id: str, state: str, *, error: dict | None = None, result: dict | None = None) -> None:
+    async def _set_state(
+        self,
+        operation_id: str,
+        state: str,
+        *,
+        error: dict[str, Any] | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
         async with self._store.write() as conn:
             await op_rows.set_state(conn, operation_id, state, time.time(), error=error, result=result)
 
     async def _do_create(
-        self, op: OperationRow, driver: Driver, ref: AccountRef, kind: Kind, spec: dict[str, Any], resource_id: str
+        self, driver: Driver, ref: AccountRef, kind: Kind, spec: dict[str, Any], resource_id: str
     ) -> dict[str, Any]:
-        # Under the listing lock: the poller must not see the new cloud id before its alias is stored,
-        # or it would file the resource a second time under a derived id.
-        async with self._poller.lock(ref.id, kind):
-            try:
-                seen = await driver.create(kind, spec)
-            except CloudgateError:
-                await self._drop_placeholder(resource_id)
-                raise
-            secret = seen.attrs.pop("private_key", None)
-            now = time.time()
-            async with self._store.write() as conn:
-                before = await rows.get(conn, resource_id)
-                if before is None:
-                    raise OperationFailed("the resource record vanished while it was being created")
-                after = dataclasses.replace(
-                    before, cloud_id=seen.cloud_id, name=seen.name or before.name, state=seen.state,
-                    cloud_state=seen.cloud_state, attrs=seen.attrs, cloud_attrs=seen.cloud_attrs,
-                    tags=seen.tags or before.tags, updated_at=now, revision=before.revision + 1,
-                )  # fmt: skip
-                await rows.update_records(conn, [(after, None)])
-                await rows.add_alias(conn, ref.scope, kind, seen.cloud_id, resource_id)
-                last = await outbox.append(conn, [EventDraft("updated", after, changed_fields(before, after))], now)
-            self._hub.published(last)
+        seen = await self._observation.name(ref, kind, resource_id, lambda: driver.create(kind, spec))
         result: dict[str, Any] = {"cloud_id": seen.cloud_id}
+        secret = seen.attrs.pop("private_key", None)
         if secret:
             result["sealed"] = self._sealer.seal({"private_key": secret}).decode()
         await self._settle(ref, kind, resource_id, SETTLED_STATES[kind])
         return result
 
-    async def _drop_placeholder(self, resource_id: str) -> None:
-        async with self._store.write() as conn:
-            record = await rows.get(conn, resource_id)
-            if record is None:
-                return
-            await rows.delete_records(conn, [resource_id])
-            last = await outbox.append(conn, [EventDraft("deleted", dataclasses.replace(record, state="error"), ["state"])], time.time())
-        self._hub.published(last)
-
     async def _do_edit(self, driver: Driver, ref: AccountRef, record: ResourceRecord, changes: dict[str, Any]) -> None:
+        assert record.cloud_id is not None
         await driver.edit(record.kind, record.cloud_id, changes)
         await self._settle(ref, record.kind, record.id, SETTLED_STATES[record.kind])
 
-    async def _do_destroy(self, driver: Driver, ref: AccountRef, record: ResourceRecord) -> None:
+    async def _do_destroy(
+        self, driver: Driver, ref: AccountRef, record: ResourceRecord, _params: dict[str, Any]
+    ) -> None:
+        assert record.cloud_id is not None
         try:
             await driver.destroy(record.kind, record.cloud_id)
         except NotFound:
@@ -316,15 +360,18 @@ class Operations:
     async def _do_action(
         self, driver: Driver, ref: AccountRef, record: ResourceRecord, action: str, params: dict[str, Any]
     ) -> None:
+        assert record.cloud_id is not None
         await driver.action(record.kind, record.cloud_id, action, params)
-        await self._settle(ref, record.kind, record.id, ACTION_TARGETS.get((record.kind, action), SETTLED_STATES[record.kind]))
+        await self._settle(
+            ref, record.kind, record.id, ACTION_TARGETS.get((record.kind, action), SETTLED_STATES[record.kind])
+        )
 
     async def _settle(
         self, ref: AccountRef, kind: Kind, resource_id: str, done: frozenset[str], *, gone_ok: bool = False
     ) -> None:
         """Targeted fast polling of (account, kind) until the resource reaches one of `done`."""
         while True:
-            await self._poller.poll(ref.id, kind)
+            await self._observation.refresh(ref.id, kind)
             async with self._store.read() as conn:
                 record = await rows.get(conn, resource_id)
             if record is None:
@@ -347,10 +394,7 @@ class Operations:
         for op in stale:
             await self._set_state(op.id, "failed", error=Interrupted("the gateway restarted while this ran").to_dict())
             if op.action == "create":
-                async with self._store.read() as conn:
-                    record = await rows.get(conn, op.resource_id)
-                if record is not None and record.cloud_id is None:
-                    await self._drop_placeholder(op.resource_id)
+                await self._observation.abandon(op.resource_id)
         return len(stale)
 
     async def wait_idle(self, timeout: float | None = None) -> bool:

@@ -1,103 +1,138 @@
-"""Reads, served from the store only: filtered, cursor-paginated, limited to what the caller may see."""
+"""Reads, served from the store only: typed queries, paged by cursor, offset or marker, limited to what
+the caller may see."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TypeVar
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
 
 import orjson
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloudgate.connections import AccountRef
-from cloudgate.core.access import visibility
-from cloudgate.core.auth import Principal
+from cloudgate.core.access import Visibility, visibility
+from cloudgate.core.caller import Caller
 from cloudgate.errors import InvalidRequest, NotFound
 from cloudgate.model import Kind, ResourceRecord
+from cloudgate.query import DocumentPage, Page, ResourceQuery, SortKey
 from cloudgate.store import Store
 from cloudgate.store import resources as rows
 from cloudgate.store.accounts import get_account
 
-MAX_PAGE = 1000
-T = TypeVar("T")
+
+def encode_cursor(query: ResourceQuery, last: Sequence[Any]) -> str:
+    """The opaque cursor of the page after the row whose sort values (the id last) are `last`."""
+    body: dict[str, Any] = {"k": query.kind.value if query.kind else None, "a": last[-1]}
+    if len(query.order) > 1 or query.order[0].descending:
+        body["o"] = [[key.field, key.descending] for key in query.order]
+        body["v"] = list(last)
+    return base64.urlsafe_b64encode(orjson.dumps(body)).decode().rstrip("=")
 
 
-def encode_cursor(kind: Kind, after: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps({"k": kind.value, "a": after})).decode().rstrip("=")
-
-
-def decode_cursor(kind: Kind, cursor: str) -> str:
+def decode_cursor(query: ResourceQuery, cursor: str) -> tuple[Any, ...]:
+    """The sort values a cursor of the same query (kind and order) stands for."""
     try:
         body = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if body["k"] != kind.value or not isinstance(body["a"], str):
+        kind = query.kind.value if query.kind else None
+        order = [[key.field, key.descending] for key in query.order]
+        if body["k"] != kind or not isinstance(body["a"], str) or body.get("o", [["id", False]]) != order:
             raise ValueError
-        return body["a"]
+        values = body.get("v", [body["a"]])
+        if not isinstance(values, list) or len(values) != len(order):
+            raise ValueError
+        return tuple(values)
     except (ValueError, KeyError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
         raise InvalidRequest("invalid pagination cursor", details={"field": "cursor"}) from exc
+
+
+def sort_values(record: ResourceRecord, order: Sequence[SortKey]) -> tuple[Any, ...]:
+    return tuple(getattr(record, key.field) for key in order)
 
 
 class Resources:
     def __init__(self, store: Store):
         self._store = store
 
-    async def list(
-        self, principal: Principal, kind: Kind, *, filters: Mapping[str, str] | None = None,
-        cursor: str | None = None, limit: int = 100,
-    ) -> tuple[list[ResourceRecord], str | None]:  # fmt: skip
-        """One page and the cursor of the next (None at the end)."""
-        page = await self._page(rows.query, principal, kind, filters, cursor, limit)
-        return page[:limit], encode_cursor(kind, page[limit - 1].id) if len(page) > limit else None
-
-    async def list_documents(
-        self, principal: Principal, kind: Kind, *, filters: Mapping[str, str] | None = None,
-        cursor: str | None = None, limit: int = 100,
-    ) -> tuple[list[str], str | None]:  # fmt: skip
-        """`list` as the records' JSON documents, the form the API serves a page in."""
-        page = await self._page(rows.query_documents, principal, kind, filters, cursor, limit)
-        documents = [document for _id, document in page[:limit]]
-        return documents, encode_cursor(kind, page[limit - 1][0]) if len(page) > limit else None
-
-    async def _page(
-        self, query: Callable[..., Awaitable[list[T]]], principal: Principal, kind: Kind,
-        filters: Mapping[str, str] | None, cursor: str | None, limit: int,
-    ) -> list[T]:  # fmt: skip
-        """Up to `limit` + 1 rows by `query`: the one past the page says another page follows."""
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}", details={"field": "limit"})
-        unknown = set(filters or {}) - rows.FILTERS
-        if unknown:
-            raise InvalidRequest(f"unknown filter(s): {', '.join(sorted(unknown))}", details={"field": "filters"})
-        after = decode_cursor(kind, cursor) if cursor else None
-        filters = dict(filters or {})
-        account_id = filters.pop("account", None)
+    async def query(self, caller: Caller, query: ResourceQuery) -> Page:
+        """One page of the records the query matches, the cursor of the next (None at the end) and,
+        when asked for, how many match in all."""
         async with self._store.read() as conn:
-            seen = await visibility(conn, principal)
-            scopes = seen.scopes
-            if account_id is not None:
-                # What the account can use: its own resources and those its endpoint publishes.
-                account = await get_account(conn, account_id) if seen.sees_account(account_id) else None
-                usable = {account.id, AccountRef.of(account).public_scope} if account else set()
-                scopes = usable if scopes is None else usable & scopes
-            return await query(conn, kind=kind, scopes=scopes, filters=filters, after=after, limit=limit + 1)
+            scopes, after = await self._bounds(conn, caller, query)
+            found = await rows.query(conn, query, scopes=scopes, after=after, limit=query.limit + 1)
+            total = await rows.count(conn, query, scopes=scopes) if query.count else None
+        records = found[: query.limit]
+        more = len(found) > query.limit and query.offset is None
+        return Page(records, encode_cursor(query, sort_values(records[-1], query.order)) if more else None, total)
 
-    async def get(self, principal: Principal, resource_id: str, kind: Kind | None = None) -> ResourceRecord:
+    async def documents(self, caller: Caller, query: ResourceQuery) -> DocumentPage:
+        """`query` as the records' stored JSON documents, the form /v1 serves a page in."""
+        async with self._store.read() as conn:
+            scopes, after = await self._bounds(conn, caller, query)
+            found = await rows.query_documents(conn, query, scopes=scopes, after=after, limit=query.limit + 1)
+        page = found[: query.limit]
+        more = len(found) > query.limit and query.offset is None
+        return DocumentPage([document for _keys, document in page], encode_cursor(query, page[-1][0]) if more else None)
+
+    async def _bounds(
+        self, conn: AsyncConnection, caller: Caller, query: ResourceQuery
+    ) -> tuple[frozenset[str] | None, tuple[Any, ...] | None]:
+        """The scopes the query may read, and the sort values its page starts after."""
+        seen = await visibility(conn, caller)
+        scopes = seen.scopes
+        accounts = query.matching("account")
+        if accounts is not None:
+            # What the accounts can use: their own resources and those their endpoints publish.
+            usable: set[str] = set()
+            for account_id in accounts:
+                account = await get_account(conn, str(account_id)) if seen.sees_account(str(account_id)) else None
+                if account is not None:
+                    usable |= {account.id, AccountRef.of(account).public_scope}
+            scopes = frozenset(usable) if scopes is None else frozenset(usable) & scopes
+        after = None
+        if query.cursor is not None:
+            after = decode_cursor(query, query.cursor)
+        elif query.marker is not None:
+            after = await self._marker(conn, seen, query)
+        return scopes, after
+
+    @staticmethod
+    async def _marker(conn: AsyncConnection, seen: Visibility, query: ResourceQuery) -> tuple[Any, ...]:
+        record = await rows.get(conn, query.marker or "")
+        if (
+            record is None
+            or not seen.sees_scope(record.scope)
+            or (query.kind is not None and record.kind != query.kind)
+        ):
+            raise InvalidRequest(f"marker {query.marker} not found", details={"field": "marker"})
+        return sort_values(record, query.order)
+
+    async def get(self, caller: Caller, resource_id: str, kind: Kind | None = None) -> ResourceRecord:
         async with self._store.read() as conn:
             record = await rows.get(conn, resource_id)
-            if record is not None and await self._shows(conn, principal, record.kind, record.scope, kind):
+            if record is not None and await self._shows(conn, caller, record.kind, record.scope, kind):
                 return record
         raise _not_found(resource_id, kind)
 
-    async def get_document(self, principal: Principal, resource_id: str, kind: Kind | None = None) -> str:
-        """`get` as the record's JSON document, the form the API serves it in."""
+    async def get_document(self, caller: Caller, resource_id: str, kind: Kind | None = None) -> str:
+        """`get` as the record's JSON document, the form /v1 serves it in."""
         async with self._store.read() as conn:
             found = await rows.get_document(conn, resource_id)
-            if found is not None and await self._shows(conn, principal, *found[:2], kind):
+            if found is not None and await self._shows(conn, caller, *found[:2], kind):
                 return found[2]
         raise _not_found(resource_id, kind)
 
-    @staticmethod
-    async def _shows(conn, principal: Principal, kind: Kind, scope: str, wanted: Kind | None) -> bool:
-        return (wanted is None or kind == wanted) and (await visibility(conn, principal)).sees_scope(scope)
+    async def find(self, caller: Caller, query: ResourceQuery) -> ResourceRecord:
+        """The one record a query names (by a foreign id, say); NotFound when none, or more than one."""
+        page = await self.query(caller, dataclasses.replace(query, limit=2, cursor=None, offset=None, marker=None))
+        if len(page.records) != 1:
+            raise NotFound(f"{(query.kind or 'resource').replace('_', ' ')} not found")
+        return page.records[0]
+
+    async def _shows(self, conn: AsyncConnection, caller: Caller, kind: Kind, scope: str, wanted: Kind | None) -> bool:
+        return (wanted is None or kind == wanted) and (await visibility(conn, caller)).sees_scope(scope)
 
 
 def _not_found(resource_id: str, kind: Kind | None) -> NotFound:

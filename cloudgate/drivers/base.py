@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
 from cloudgate.errors import Unsupported
+from cloudgate.fields import FieldSpec
 from cloudgate.model import CloudResource, Kind
 
 DRIVER_GROUP = "cloudgate.drivers"
@@ -82,8 +83,9 @@ class Driver(abc.ABC):
 
     cloud_type: ClassVar[str]
     capabilities: ClassVar[Capabilities]
-    # Fields a create request of each kind must carry (beyond name), checked before the cloud is called.
-    create_fields: ClassVar[Mapping[Kind, frozenset[str]]] = {}
+    # The fields a create request of each kind takes (`cloudgate.fields.declare`): the core checks a
+    # request against them before it accepts it, and `GET /v1/clouds` shows them.
+    create_fields: ClassVar[Mapping[Kind, Mapping[str, FieldSpec]]] = {}
 
     def __init__(self, config: AccountConfig):
         self.config = config
@@ -113,7 +115,7 @@ class Driver(abc.ABC):
     @abc.abstractmethod
     async def action(self, kind: Kind, cloud_id: str, action: str, params: Mapping[str, Any]) -> None: ...
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - optional: a driver with nothing to release keeps this
         """Release connections; the default driver holds none."""
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cloudgate.model import CloudResource, Kind, ResourceRecord, gateway_id
+from cloudgate.model import CloudResource, Kind, ResourceRecord, changed_fields, gateway_id
 from cloudgate.store import outbox
 from cloudgate.store import resources as rows
 from cloudgate.store.outbox import EventDraft
@@ -35,17 +35,9 @@ class DiffStats:
     last_seq: int | None = None
 
 
-def changed_fields(old: ResourceRecord, new: ResourceRecord) -> list[str]:
-    """Top-level fields that differ, with attrs keys spelled `attrs.<key>`."""
-    changed = [f for f in ("name", "state", "cloud_state", "cloud_id", "cloud_attrs", "tags", "public")
-               if getattr(old, f) != getattr(new, f)]  # fmt: skip
-    for key in sorted(old.attrs.keys() | new.attrs.keys()):
-        if old.attrs.get(key) != new.attrs.get(key):
-            changed.append(f"attrs.{key}")
-    return changed
-
-
-def _record(target: ListingTarget, resource_id: str, seen: CloudResource, created_at: float, now: float, revision: int) -> ResourceRecord:
+def _record(
+    target: ListingTarget, resource_id: str, seen: CloudResource, created_at: float, now: float, revision: int
+) -> ResourceRecord:
     return ResourceRecord(
         id=resource_id, cloud_id=seen.cloud_id, scope=target.scope, account_id=target.account_id,
         cloud=target.cloud, kind=target.kind, name=seen.name, state=seen.state, cloud_state=seen.cloud_state,
@@ -62,7 +54,9 @@ def hashed(listing: Sequence[CloudResource]) -> list[Hashed]:
     return [(resource, resource.content_hash()) for resource in listing]
 
 
-async def apply_listing(conn: AsyncConnection, target: ListingTarget, listing: Sequence[Hashed], now: float) -> DiffStats:
+async def apply_listing(
+    conn: AsyncConnection, target: ListingTarget, listing: Sequence[Hashed], now: float
+) -> DiffStats:
     """Make the stored (scope, kind) equal a complete listing, emitting one event per change."""
     stats = DiffStats()
     await rows.lock_scope(conn, target.scope, target.kind)

@@ -96,7 +96,7 @@ class Poller:
             async with self.lock(account_id, kind):
                 try:
                     listing = await driver.list(kind)
-                except Exception as exc:  # noqa: BLE001 - any driver failure is a failed poll, never a crash
+                except Exception as exc:
                     error = exc if isinstance(exc, CloudgateError) else Unavailable(f"driver error: {exc!r}")
                     if not isinstance(exc, CloudgateError):
                         log.exception("driver %s failed listing %s", ref.cloud, kind.value)
@@ -106,7 +106,7 @@ class Poller:
                     return PollResult(account_id, kind, error=error)
                 try:
                     stats = await self._apply(ref, kind, driver.capabilities.public_kinds, listing)
-                except Exception as exc:  # noqa: BLE001 - a store failure fails this poll, not the poller
+                except Exception as exc:
                     log.exception("applying the %s listing of %s failed", kind.value, ref.id)
                     error = Unavailable(f"the store refused the listing: {type(exc).__name__}")
                     await self._failed(ref, kind, error)
@@ -194,14 +194,16 @@ class Poller:
         if result.ok:
             return self._settings.poll_interval(result.kind)
         failures = self._kind_failures.get((result.account_id, result.kind), 1)
-        delay = backoff_delay(failures, self._settings.backoff_base_seconds, self._settings.backoff_max_seconds, self._rng)
+        delay = backoff_delay(
+            failures, self._settings.backoff_base_seconds, self._settings.backoff_max_seconds, self._rng
+        )
         retry_after = result.error.retry_after if result.error else None
         return max(delay, retry_after or 0.0)
 
     async def _poll_then_reschedule(self, key: PollKey) -> None:
         try:
             result = await self.poll(*key)
-        except Exception as exc:  # noqa: BLE001 - whatever broke, the pair stays on the schedule
+        except Exception as exc:
             log.exception("polling %s %s failed", key[0], key[1].value)
             result = PollResult(key[0], key[1], error=Unavailable(f"poll failed: {type(exc).__name__}"))
         if key in self._next:  # not forgotten meanwhile

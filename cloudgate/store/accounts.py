@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cloudgate.store.schema import account_grants, accounts, poll_state, resources
+from cloudgate.store.schema import account_grants, accounts, foreign_credentials, poll_state, resources
 
 
 @dataclass(slots=True)
@@ -45,7 +45,9 @@ async def lock_account(conn: AsyncConnection, account_id: str, *, exclusive: boo
     return (await conn.execute(query)).first() is not None
 
 
-async def find_account(conn: AsyncConnection, cloud: str, endpoint: str, region: str, identity: str) -> AccountRow | None:
+async def find_account(
+    conn: AsyncConnection, cloud: str, endpoint: str, region: str, identity: str
+) -> AccountRow | None:
     query = select(accounts).where(
         accounts.c.cloud == cloud, accounts.c.endpoint == endpoint, accounts.c.region == region,
         accounts.c.identity == identity,
@@ -106,8 +108,10 @@ async def set_credentials(conn: AsyncConnection, account_id: str, sealed: bytes,
 
 
 async def delete_account(conn: AsyncConnection, account_id: str) -> None:
-    """Remove the account with its grants, poll state and resources (public ones stay for others)."""
+    """Remove the account with its grants, foreign credentials, poll state and resources (public ones
+    stay for others)."""
     await conn.execute(delete(resources).where(resources.c.scope == account_id))
+    await conn.execute(delete(foreign_credentials).where(foreign_credentials.c.account_id == account_id))
     await conn.execute(delete(poll_state).where(poll_state.c.account_id == account_id))
     await conn.execute(delete(account_grants).where(account_grants.c.account_id == account_id))
     await conn.execute(delete(accounts).where(accounts.c.id == account_id))

@@ -51,9 +51,17 @@ async def insert_token(conn: AsyncConnection, row: TokenRow) -> None:
 
 
 async def token_by_hash(conn: AsyncConnection, token_hash: str) -> tuple[TokenRow, ClientRow] | None:
-    query = select(tokens, clients.c.name, clients.c.secret_hash, clients.c.is_admin, clients.c.created_at.label("client_created_at")).join(
-        clients, clients.c.id == tokens.c.client_id
-    ).where(tokens.c.token_hash == token_hash)
+    query = (
+        select(
+            tokens,
+            clients.c.name,
+            clients.c.secret_hash,
+            clients.c.is_admin,
+            clients.c.created_at.label("client_created_at"),
+        )
+        .join(clients, clients.c.id == tokens.c.client_id)
+        .where(tokens.c.token_hash == token_hash)
+    )
     row = (await conn.execute(query)).mappings().first()
     if row is None:
         return None
@@ -63,4 +71,6 @@ async def token_by_hash(conn: AsyncConnection, token_hash: str) -> tuple[TokenRo
 
 
 async def revoke_token(conn: AsyncConnection, token_id: str, at: float) -> None:
-    await conn.execute(update(tokens).where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None)).values(revoked_at=at))
+    await conn.execute(
+        update(tokens).where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None)).values(revoked_at=at)
+    )

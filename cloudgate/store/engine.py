@@ -117,7 +117,8 @@ class LoopReads:
         self.engine = engine
 
     def read(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        return _LoopTransaction(self.engine)  # type: ignore[return-value] - the read surface of an AsyncConnection
+        # The read surface of an AsyncConnection, which is all the store's read functions use.
+        return _LoopTransaction(self.engine)  # type: ignore[return-value]
 
     async def dispose(self) -> None:
         self.engine.dispose()
@@ -127,7 +128,7 @@ class _LoopTransaction:
     """One read transaction of `LoopReads` (a plain class: a generator-based context manager cost
     a few percent of a GET)."""
 
-    __slots__ = ("_engine", "_connection")
+    __slots__ = ("_connection", "_engine")
 
     def __init__(self, engine: Engine):
         self._engine = engine

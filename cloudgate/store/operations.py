@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloudgate.store.schema import operations
 
+
 @dataclass(slots=True)
 class OperationRow:
     id: str
@@ -25,6 +26,9 @@ class OperationRow:
     idempotency_key: str | None
     created_at: float
     updated_at: float
+    request_id: str | None = None
+    scope: dict[str, str] | None = None
+    fingerprint: str | None = None  # digest of the request an idempotency key was used for
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,6 +42,7 @@ class OperationRow:
             "result": self.result,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "request_id": self.request_id,
         }
 
 
@@ -62,7 +67,13 @@ async def unfinished(conn: AsyncConnection) -> list[OperationRow]:
 
 
 async def set_state(
-    conn: AsyncConnection, operation_id: str, state: str, at: float, *, error: dict | None = None, result: dict | None = None
+    conn: AsyncConnection,
+    operation_id: str,
+    state: str,
+    at: float,
+    *,
+    error: dict | None = None,
+    result: dict | None = None,
 ) -> None:
     values: dict[str, Any] = {"state": state, "updated_at": at, "error": error}
     if result is not None:

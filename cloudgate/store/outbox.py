@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cloudgate.model import ResourceRecord
 from cloudgate.store.schema import events, outbox_head
 
+
 @dataclass(slots=True)
 class EventDraft:
     """An event about to be appended: what happened to which record, and which fields changed."""
@@ -57,7 +58,10 @@ async def append(conn: AsyncConnection, drafts: Sequence[EventDraft], at: float)
     if not drafts:
         return None
     bumped = await conn.execute(
-        update(outbox_head).where(outbox_head.c.id == 1).values(seq=outbox_head.c.seq + len(drafts)).returning(outbox_head.c.seq)
+        update(outbox_head)
+        .where(outbox_head.c.id == 1)
+        .values(seq=outbox_head.c.seq + len(drafts))
+        .returning(outbox_head.c.seq)
     )
     last = bumped.scalar_one()
     first = last - len(drafts) + 1
@@ -82,9 +86,7 @@ async def append(conn: AsyncConnection, drafts: Sequence[EventDraft], at: float)
     return last
 
 
-async def read_after(
-    conn: AsyncConnection, after: int, *, scopes: Collection[str] | None, limit: int
-) -> list[Event]:
+async def read_after(conn: AsyncConnection, after: int, *, scopes: Collection[str] | None, limit: int) -> list[Event]:
     """Events with seq > `after`, oldest first; `scopes` None means every scope."""
     query = select(events).where(events.c.seq > after).order_by(events.c.seq).limit(limit)
     if scopes is not None:

@@ -27,7 +27,9 @@ async def record_poll(
 ) -> int:
     """Record one poll attempt; returns the failures in a row after it."""
     current = (
-        await conn.execute(select(poll_state.c.failures).where(poll_state.c.account_id == account_id, poll_state.c.kind == kind))
+        await conn.execute(
+            select(poll_state.c.failures).where(poll_state.c.account_id == account_id, poll_state.c.kind == kind)
+        )
     ).first()
     failures = 0 if error is None else (current[0] if current else 0) + 1
     values: dict[str, Any] = {"last_attempt_at": at, "failures": failures, "last_error": error}
@@ -35,7 +37,9 @@ async def record_poll(
         values["last_success_at"] = at
         values["resources"] = resources or 0
     if current is None:
-        await conn.execute(poll_state.insert().values({"account_id": account_id, "kind": kind, "resources": 0, **values}))
+        await conn.execute(
+            poll_state.insert().values({"account_id": account_id, "kind": kind, "resources": 0, **values})
+        )
     else:
         await conn.execute(
             update(poll_state).where(poll_state.c.account_id == account_id, poll_state.c.kind == kind).values(**values)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, false, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from cloudgate.foreign_ids import numeric_id
 from cloudgate.model import Kind, ResourceRecord
+from cloudgate.query import Match, ResourceQuery, SortKey, TagMatch
 from cloudgate.store.schema import resource_aliases, resources
 
 _RECORD_COLUMNS = (
@@ -19,6 +20,8 @@ _RECORD_COLUMNS = (
     "attrs", "cloud_attrs", "tags", "public", "created_at", "updated_at", "revision",
 )  # fmt: skip
 _RECORD_SELECT = [resources.c[name] for name in _RECORD_COLUMNS]
+
+EVERYTHING = ResourceQuery()  # every record, by id
 
 
 @dataclass(slots=True)
@@ -38,7 +41,7 @@ _KIND_AT = _RECORD_COLUMNS.index("kind")
 
 def record_from_row(row: Sequence[Any]) -> ResourceRecord:
     """A record from a row of `_RECORD_SELECT` (positional: listings build thousands of these)."""
-    return ResourceRecord(*row[:_KIND_AT], _KINDS[row[_KIND_AT]], *row[_KIND_AT + 1:])
+    return ResourceRecord(*row[:_KIND_AT], _KINDS[row[_KIND_AT]], *row[_KIND_AT + 1 :])  # type: ignore[call-arg]
 
 
 def _row(record: ResourceRecord) -> dict[str, Any]:
@@ -61,6 +64,7 @@ def _row(record: ResourceRecord) -> dict[str, Any]:
         "updated_at": record.updated_at,
         "revision": record.revision,
         "document": record.to_json(),
+        "numeric_id": numeric_id(record.id),
     }
 
 
@@ -69,7 +73,9 @@ async def lock_scope(conn: AsyncConnection, scope: str, kind: Kind) -> None:
     endpoint diff the same public scope; without this both could insert the same new rows.
     SQLite needs nothing: its single writer already serializes transactions."""
     if conn.dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.blake2b(f"{scope}\x1f{kind.value}".encode(), digest_size=8).digest(), "big", signed=True)
+        key = int.from_bytes(
+            hashlib.blake2b(f"{scope}\x1f{kind.value}".encode(), digest_size=8).digest(), "big", signed=True
+        )
         await conn.execute(select(func.pg_advisory_xact_lock(key)))
 
 
@@ -172,58 +178,135 @@ async def delete_records(conn: AsyncConnection, ids: Collection[str]) -> None:
         await conn.execute(delete(resources).where(resources.c.id.in_(id_list[start : start + 500])))
 
 
-def _page(
-    columns: Sequence[Any], *, kind: Kind | None, scopes: Collection[str] | None, filters: Mapping[str, str] | None,
-    after: str | None, limit: int,
-) -> Select | None:  # fmt: skip
-    """The statement of a page ordered by id; None when no scope is visible (an empty page)."""
-    conditions = []
-    if kind is not None:
-        conditions.append(resources.c.kind == kind.value)
+# Match field -> column; `attrs.<key>` matches go into the attrs JSON, `account` is the core's (scopes).
+_MATCH_COLUMNS = {
+    "id": "id", "cloud_id": "cloud_id", "numeric_id": "numeric_id", "name": "name", "state": "state",
+    "cloud_state": "cloud_state", "cloud": "cloud", "datacenter": "datacenter", "public": "public",
+}  # fmt: skip
+_GLOB_SPECIALS = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_", "*": "%", "?": "_"})
+
+
+def _glob(conn: AsyncConnection, column: Any, pattern: str) -> ColumnElement[bool]:
+    """`*` and `?` wildcards, case-sensitive on every backend (SQLite's LIKE ignores case: GLOB does not)."""
+    if conn.dialect.name == "sqlite":
+        return column.op("GLOB")(pattern.replace("[", "[[]"))
+    return column.like(pattern.translate(_GLOB_SPECIALS), escape="\\")
+
+
+def _json_value(element: Any, value: Any) -> ColumnElement[bool]:
+    if isinstance(value, bool):
+        return element.as_boolean() == value
+    if isinstance(value, int):
+        return element.as_integer() == value
+    if isinstance(value, float):
+        return element.as_float() == value
+    return element.as_string() == value
+
+
+def _match(conn: AsyncConnection, match: Match) -> ColumnElement[bool]:
+    if match.field.startswith("attrs."):
+        element = resources.c.attrs[match.field[len("attrs.") :]]
+        if match.glob:
+            return or_(*(_glob(conn, element.as_string(), str(v)) for v in match.values))
+        return or_(*(_json_value(element, v) for v in match.values)) if match.values else false()
+    column = resources.c[_MATCH_COLUMNS[match.field]]
+    if match.glob:
+        return or_(*(_glob(conn, column, str(v)) for v in match.values)) if match.values else false()
+    return column.in_(list(match.values)) if match.values else false()
+
+
+def _tag(conn: AsyncConnection, tag: TagMatch) -> ColumnElement[bool]:
+    element = resources.c.tags[tag.key].as_string()
+    if not tag.values:
+        return element.is_not(None)
+    return or_(
+        *(_glob(conn, element, value) if ("*" in value or "?" in value) else element == value for value in tag.values)
+    )
+
+
+def _after(order: Sequence[SortKey], after: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows past `after` (the sort values of the last row seen) in `order`: a keyset condition
+    spelled out per key, so mixed directions work on every backend."""
+    alternatives = []
+    for at, key in enumerate(order):
+        column = resources.c[key.field]
+        equal = [resources.c[k.field] == after[i] for i, k in enumerate(order[:at])]
+        beyond = column < after[at] if key.descending else column > after[at]
+        alternatives.append(and_(*equal, beyond))
+    return or_(*alternatives)
+
+
+def _conditions(
+    conn: AsyncConnection, query: ResourceQuery, scopes: Collection[str] | None
+) -> list[ColumnElement[bool]] | None:
+    """The WHERE of a query; None when no scope is visible (nothing can match)."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.kind is not None:
+        conditions.append(resources.c.kind == query.kind.value)
     if scopes is not None:
         if not scopes:
             return None
         conditions.append(resources.c.scope.in_(list(scopes)))
+    conditions += [_match(conn, m) for m in query.matches if m.field != "account"]
+    conditions += [_tag(conn, t) for t in query.tags]
+    return conditions
+
+
+def _page(
+    conn: AsyncConnection, columns: Sequence[Any], query: ResourceQuery, scopes: Collection[str] | None,
+    after: Sequence[Any] | None, limit: int,
+) -> Select | None:  # fmt: skip
+    """The statement of one page in the query's order; None when nothing can match."""
+    conditions = _conditions(conn, query, scopes)
+    if conditions is None:
+        return None
+    order = query.order
     if after is not None:
-        conditions.append(resources.c.id > after)
-    for key, value in (filters or {}).items():
-        if key == "tag":
-            tag_key, _, tag_value = value.partition("=")
-            conditions.append(resources.c.tags[tag_key].as_string() == tag_value)
-        else:
-            conditions.append(resources.c[_FILTER_COLUMNS[key]] == value)
-    return select(*columns).where(and_(*conditions)).order_by(resources.c.id).limit(limit)
+        conditions.append(_after(order, after))
+    ordering = [resources.c[k.field].desc() if k.descending else resources.c[k.field].asc() for k in order]
+    statement = select(*columns).where(and_(true(), *conditions)).order_by(*ordering).limit(limit)
+    if query.offset:
+        statement = statement.offset(query.offset)
+    return statement
 
 
 async def query(
-    conn: AsyncConnection, *, kind: Kind | None, scopes: Collection[str] | None,
-    filters: Mapping[str, str] | None = None, after: str | None = None, limit: int = 100,
+    conn: AsyncConnection, query: ResourceQuery, *, scopes: Collection[str] | None,
+    after: Sequence[Any] | None = None, limit: int | None = None,
 ) -> list[ResourceRecord]:  # fmt: skip
-    """A page of records ordered by id; `scopes` None means every scope."""
-    statement = _page(_RECORD_SELECT, kind=kind, scopes=scopes, filters=filters, after=after, limit=limit)
+    """A page of records in the query's order (`limit` rows, default the query's); `scopes` None means
+    every scope; `after` the sort values (the id last) of the row the page follows."""
+    statement = _page(conn, _RECORD_SELECT, query, scopes, after, limit or query.limit)
     return [] if statement is None else [record_from_row(row) for row in (await conn.execute(statement)).all()]
 
 
 async def query_documents(
-    conn: AsyncConnection, *, kind: Kind | None, scopes: Collection[str] | None,
-    filters: Mapping[str, str] | None = None, after: str | None = None, limit: int = 100,
-) -> list[tuple[str, str]]:  # fmt: skip
-    """The same page as `query`, as (id, the record's JSON document) pairs."""
-    columns = (resources.c.id, resources.c.document)
-    statement = _page(columns, kind=kind, scopes=scopes, filters=filters, after=after, limit=limit)
-    return [] if statement is None else [tuple(row) for row in (await conn.execute(statement)).all()]
+    conn: AsyncConnection, query: ResourceQuery, *, scopes: Collection[str] | None,
+    after: Sequence[Any] | None = None, limit: int | None = None,
+) -> list[tuple[tuple[Any, ...], str]]:  # fmt: skip
+    """The same page as `query`, as (sort values with the id last, the record's JSON document)."""
+    keys = [resources.c[k.field] for k in query.order]
+    statement = _page(conn, [*keys, resources.c.document], query, scopes, after, limit or query.limit)
+    if statement is None:
+        return []
+    return [(tuple(row[:-1]), row[-1]) for row in (await conn.execute(statement)).all()]
 
 
-# Filter name in the API -> column.
-_FILTER_COLUMNS = {
-    "account": "account_id",
-    "cloud": "cloud",
-    "datacenter": "datacenter",
-    "state": "state",
-    "name": "name",
-    "cloud_id": "cloud_id",
-}
-FILTERS = frozenset(_FILTER_COLUMNS) | {"tag"}
+async def count(conn: AsyncConnection, query: ResourceQuery, *, scopes: Collection[str] | None) -> int:
+    """How many records the query matches over all its pages."""
+    conditions = _conditions(conn, query, scopes)
+    if conditions is None:
+        return 0
+    statement = select(func.count()).select_from(resources).where(and_(true(), *conditions))
+    return (await conn.execute(statement)).scalar_one()
+
+
+async def sort_values(conn: AsyncConnection, resource_id: str, order: Sequence[SortKey]) -> tuple[Any, ...] | None:
+    """The sort values of one row (a marker), or None when it is not stored."""
+    row = (
+        await conn.execute(select(*(resources.c[k.field] for k in order)).where(resources.c.id == resource_id))
+    ).first()
+    return tuple(row) if row else None
 
 
 async def all_records(conn: AsyncConnection) -> list[ResourceRecord]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -94,9 +95,12 @@ resources = Table(
     Column("destroying", Boolean, nullable=False, default=False),  # the gateway destroyed it: first absence deletes
     # The record as the API shows it (JSON), written with the row: a page of a listing is served as stored.
     Column("document", Text, nullable=False),
+    # The number EC2 and GCE ids of the resource hold (cloudgate.foreign_ids): they are found by it.
+    Column("numeric_id", BigInteger, nullable=False),
     UniqueConstraint("scope", "kind", "cloud_id", name="uq_resources_cloud_id"),
 )
 Index("ix_resources_kind_scope", resources.c.kind, resources.c.scope, resources.c.id)
+Index("ix_resources_kind_numeric_id", resources.c.kind, resources.c.numeric_id)
 
 # Pre-assigned ids of resources the gateway created: they survive a resync, as accounts do.
 resource_aliases = Table(
@@ -149,8 +153,29 @@ operations = Table(
     Column("idempotency_key", String(200)),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    Column("request_id", String(64)),  # the request that started it
+    Column("scope", JSON),  # the caller's scope ({"image": "CloudTwo", …}), null when empty
+    Column("fingerprint", String(64)),  # digest of what the idempotency key was used for (route and body)
     UniqueConstraint("client_id", "idempotency_key", name="uq_operations_idempotency"),
 )
+
+# Signing credentials the gateway issues for foreign APIs (EC2 access keys, CloudStack API keys): one
+# per (client, account) or more. The secret is sealed like cloud credentials, so signatures can be
+# recomputed; revoked keys stay, so a revoked key is told from an unknown one.
+foreign_credentials = Table(
+    "foreign_credentials",
+    metadata,
+    Column("id", String(64), primary_key=True),  # the access key id
+    Column("client_id", String(64), ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", String(64), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("secret", LargeBinary, nullable=False),  # Fernet-encrypted
+    Column("region", String(100)),  # bound to this region of the account when set
+    Column("scope", JSON),  # a default scope for requests signed with it
+    Column("name", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float),
+)
+Index("ix_foreign_credentials_client", foreign_credentials.c.client_id)
 
 poll_state = Table(
     "poll_state",

@@ -20,9 +20,10 @@ import orjson
 import pytest
 from aio_pika.abc import AbstractIncomingMessage
 
-from cloudgate.amqp.topology import SEQ_HEADER, declare_events_exchange
-from cloudgate.core.auth import ADMIN_ID, Principal
-from cloudgate.core.gateway import Gateway
+from cloudgate.events.topology import SEQ_HEADER, declare_events_exchange
+from cloudgate.core import Caller, Principal
+from cloudgate.core.auth import ADMIN_ID
+from cloudgate.app import Gateway
 from cloudgate.drivers import sim
 from cloudgate.model import Kind
 from cloudgate.poller.diff import MISSES_BEFORE_DELETE
@@ -78,7 +79,7 @@ async def produce(world: SimWorld, account_id: str, *, servers: int = 0, churn: 
     for _ in range(MISSES_BEFORE_DELETE):  # a resource gone from the cloud is deleted after this many polls
         result = await world.gateway.poller.poll(account_id, Kind.INSTANCE)
         assert result.ok, result.error
-    return await world.gateway.events.head()
+    return await world.gateway.core.events.head()
 
 
 async def keep_producing(world: SimWorld, account_id: str, stop: asyncio.Event) -> None:
@@ -113,7 +114,7 @@ async def relay_world(
         amqp_settings(tmp_path, database_url, rabbitmq_server, amqp_serve_requests=False, amqp_relay_batch=20)
     )  # many batches: a failure can fall between two
     await gateway.start()
-    world = SimWorld(gateway, cloud, Principal(ADMIN_ID, "admin", True))
+    world = SimWorld(gateway, cloud, Caller(Principal(ADMIN_ID, "admin", True)))
     yield world
     await world.gateway.close()  # a test may have restarted it
     sim.unregister(cloud.endpoint)

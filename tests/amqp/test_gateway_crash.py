@@ -16,8 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cloudgate.core.auth import ADMIN_ID, Principal
-from cloudgate.core.gateway import Gateway
+from cloudgate.core import Caller, Principal
+from cloudgate.core.auth import ADMIN_ID
+from cloudgate.app import Gateway
 from cloudgate.drivers import sim
 from tests.amqp.conftest import eventually, keep_producing, position_reaches
 from tests.conftest import SimWorld, sim_settings
@@ -98,7 +99,7 @@ async def producer(tmp_path: Path) -> AsyncIterator[SimWorld]:
     cloud = sim.register(sim.SimCloud(f"sim://{secrets.token_hex(4)}", seed=11, clock=sim.SimClock(time.time())))
     gateway = await Gateway.open(sim_settings(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/store.sqlite"))
     await gateway.start()
-    yield SimWorld(gateway, cloud, Principal(ADMIN_ID, "admin", True))
+    yield SimWorld(gateway, cloud, Caller(Principal(ADMIN_ID, "admin", True)))
     await gateway.close()
     sim.unregister(cloud.endpoint)
 
@@ -116,10 +117,10 @@ async def test_a_gateway_killed_mid_relay_loses_no_event(producer, served, tap_o
     try:
         await position_reaches(store, exchange, 100)
         served.kill()  # SIGKILL: no clean stop, whatever was published but not yet recorded is in limbo
-        killed_at = await producer.gateway.events.head()
+        killed_at = await producer.gateway.core.events.head()
 
         async def events_while_down() -> bool:
-            return await producer.gateway.events.head() >= killed_at + 100
+            return await producer.gateway.core.events.head() >= killed_at + 100
 
         await eventually(events_while_down, what="events while the gateway is down")
         served.start()
@@ -128,7 +129,7 @@ async def test_a_gateway_killed_mid_relay_loses_no_event(producer, served, tap_o
     finally:
         stop.set()
         await stream
-    head = await producer.gateway.events.head()
+    head = await producer.gateway.core.events.head()
     kept = await tap.until(head)
     assert [m.seq for m in kept] == list(range(1, head + 1))
     assert [m.body for m in kept] == [event.to_dict() for event in await producer.events()]

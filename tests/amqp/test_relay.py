@@ -7,8 +7,8 @@ import asyncio
 
 import httpx
 
-from cloudgate.api import create_app
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import create_app
+from cloudgate.app import Gateway
 from cloudgate.store import relay as positions
 from tests.amqp.conftest import confirmed_position, eventually, keep_producing, position_reaches, produce
 
@@ -97,10 +97,10 @@ async def test_a_broker_outage_mid_stream_loses_no_event(relay_world, tap_of, ra
         await position_reaches(gateway.store, exchange, 100)
         rabbitmq_server.kill()
         await eventually(lambda: not gateway.relay.connected, what="the relay to notice")
-        began_outage = await gateway.events.head()
+        began_outage = await gateway.core.events.head()
 
         async def events_during_outage() -> bool:
-            return await gateway.events.head() >= began_outage + 100
+            return await gateway.core.events.head() >= began_outage + 100
 
         await eventually(events_during_outage, what="events during the outage")
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
@@ -115,12 +115,12 @@ async def test_a_broker_outage_mid_stream_loses_no_event(relay_world, tap_of, ra
         rabbitmq_server.start_broker()
         await tap.close()
         await tap.open()  # the queue is durable: what it held when the broker died is still there
-        restarted = await gateway.events.head()
+        restarted = await gateway.core.events.head()
         await position_reaches(gateway.store, exchange, restarted + 100)
     finally:
         stop.set()
         await stream
-    head = await gateway.events.head()
+    head = await gateway.core.events.head()
     kept = await tap.until(head)
     assert [m.seq for m in kept] == list(range(1, head + 1))
     assert [m.body for m in kept] == [event.to_dict() for event in await relay_world.events()]

@@ -19,14 +19,16 @@ import aio_pika
 import httpx
 import pytest
 
-from cloudgate.amqp.client import DEFAULT_REQUEST_QUEUE, AmqpClient, NoGatewayQueue
-from cloudgate.amqp.server import RequestServer
-from cloudgate.amqp.topology import JSON, declare_request_queue
-from cloudgate.amqp.transport import AmqpTransport
-from cloudgate.amqp.wire import WireRequest, WireResponse
+from cloudgate.cli.amqp_client import DEFAULT_REQUEST_QUEUE, AmqpClient, NoGatewayQueue
+from cloudgate.frontends.amqp_rpc import RequestServer
+from cloudgate.frontends.amqp_rpc.server import declare_request_queue
+from cloudgate.messaging.wire import JSON
+from cloudgate.cli.amqp_transport import AmqpTransport
+from cloudgate.messaging.wire import WireRequest, WireResponse
 from cloudgate.cli.failures import EXIT_API_ERROR, EXIT_UNREACHABLE
-from cloudgate.core.auth import ADMIN_ID, Principal
-from cloudgate.core.gateway import Gateway
+from cloudgate.core import Caller, Principal
+from cloudgate.core.auth import ADMIN_ID
+from cloudgate.app import Gateway
 from cloudgate.drivers import sim
 from cloudgate.settings import Settings
 from tests.amqp.conftest import amqp_settings, eventually
@@ -78,7 +80,7 @@ async def serving_world(tmp_path: Path, broker: RabbitServer, **overrides: Any) 
     await gateway.start()
     client = await _client_once_served(broker.url, settings.amqp_request_queue)
     try:
-        yield RpcWorld(SimWorld(gateway, cloud, Principal(ADMIN_ID, "admin", True)), client, await admin_token(client))
+        yield RpcWorld(SimWorld(gateway, cloud, Caller(Principal(ADMIN_ID, "admin", True))), client, await admin_token(client))
     finally:
         await client.close()
         await gateway.close()
@@ -216,7 +218,7 @@ async def test_the_httpx_transport_makes_any_client_speak_amqp(rpc: RpcWorld, ra
 
 async def test_gateways_on_one_queue_share_the_requests(rpc: RpcWorld, tmp_path: Path):
     second = await Gateway.open(rpc.settings)  # the same store and request queue: another process in production
-    server = RequestServer.for_gateway(second)
+    server = RequestServer(second.front_ends(), second.settings)
     serving = asyncio.create_task(server.run())
     try:
         await eventually(lambda: server.consuming, what="the second gateway to consume")

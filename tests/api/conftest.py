@@ -16,8 +16,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from cloudgate.api import create_app
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import create_app
+from cloudgate.app import Gateway
 from cloudgate.drivers.sim import SimClock, SimCloud, register, unregister
 from cloudgate.model import Kind
 from cloudgate.settings import Settings

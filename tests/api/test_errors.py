@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import Gateway
 from cloudgate.drivers.sim import SimCloud
 from tests.api.conftest import Caller, account_body
 
@@ -92,7 +92,7 @@ async def test_an_unexpected_failure_is_a_bare_logged_500(
     async def broken(*_args, **_kwargs):
         raise RuntimeError("connection string postgres://user:hunter2@db")
 
-    monkeypatch.setattr(gateway.resources, "list_documents", broken)
+    monkeypatch.setattr(gateway.core.resources, "documents", broken)
     with caplog.at_level(logging.ERROR, logger="cloudgate.api"):
         response = await alice.get("/v1/instances")
     error = error_of(response, 500)

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cloudgate.api import create_app
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import create_app
+from cloudgate.app import Gateway
 from cloudgate.drivers.sim import SimCloud
 from tests.api.conftest import ADMIN_SECRET, Caller, account_body, api_settings, issue_token
 
@@ -27,7 +27,7 @@ async def admin_on(database_url: str, tmp_path: Path) -> AsyncIterator[Caller]:
         transport = httpx.ASGITransport(app=create_app(gateway=gateway))
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             yield Caller(http, "admin", ADMIN_SECRET, await issue_token(http, "admin", ADMIN_SECRET))
-        await gateway.operations.wait_idle()
+        await gateway.core.operations.wait_idle()
     finally:
         await gateway.close()
 

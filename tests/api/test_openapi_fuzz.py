@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance, response_schema_conformance, status_code_conformance,
 )  # fmt: skip
 
-from cloudgate.api import create_app
+from cloudgate.app import create_app
 from tests.api.conftest import ADMIN_SECRET, api_settings
 
 

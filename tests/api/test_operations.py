@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import Gateway
 from cloudgate.drivers.sim import SimCloud
 from tests.api.conftest import Caller, eventually, feed_position, finished_operation, instance_spec
 
@@ -69,7 +69,7 @@ async def test_idempotency_key_replays_the_first_create(alice: Caller, alice_acc
     assert first.status_code == again.status_code == 202
     assert again.json()["operation"]["id"] == first.json()["operation"]["id"]
     assert again.json()["resource"]["id"] == first.json()["resource"]["id"]
-    await gateway.operations.wait_idle()
+    await gateway.core.operations.wait_idle()
     # Concurrent retries of a new key still make one resource.
     racers = await asyncio.gather(*(
         alice.post("/v1/keypairs", json={"account": alice_account, "name": "raced"}, headers={"Idempotency-Key": "k2"})
@@ -77,7 +77,7 @@ async def test_idempotency_key_replays_the_first_create(alice: Caller, alice_acc
     ))  # fmt: skip
     assert {r.status_code for r in racers} == {202}
     assert len({r.json()["operation"]["id"] for r in racers}) == 1
-    await gateway.operations.wait_idle()
+    await gateway.core.operations.wait_idle()
     names = sorted(k["name"] for k in (await alice.get("/v1/keypairs")).json()["items"])
     assert names == ["deploy", "raced"]
 
@@ -90,7 +90,7 @@ async def test_idempotency_keys_belong_to_their_client(
     theirs = await bob.post("/v1/keypairs", json={"account": bob_account, "name": "b"}, headers=headers)
     assert mine.json()["operation"]["id"] != theirs.json()["operation"]["id"]
     assert theirs.json()["resource"]["account"] == bob_account
-    await gateway.operations.wait_idle()
+    await gateway.core.operations.wait_idle()
 
 
 async def test_a_created_keypairs_private_key_is_shown_to_its_creator_only(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import Gateway
 from cloudgate.drivers.sim import Credentials, SimCloud
 from cloudgate.model import COLLECTIONS
 from tests.api.conftest import Caller, sync_account

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from cloudgate.api import create_app
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import create_app
+from cloudgate.app import Gateway
 from cloudgate.model import COLLECTIONS
 from tests.api.conftest import ADMIN_SECRET, Caller, api_settings, feed_position, finished_operation
 
@@ -36,7 +36,7 @@ async def test_health_and_readiness(http: httpx.AsyncClient, gateway: Gateway, m
     async def unreachable() -> int:
         raise OSError("database is locked")
 
-    monkeypatch.setattr(gateway.events, "head", unreachable)
+    monkeypatch.setattr(gateway.core.events, "head", unreachable)
     response = await http.get("/readyz")
     assert response.status_code == 503 and response.json()["error"]["code"] == "not_ready"
     assert "locked" not in response.text

@@ -7,8 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cloudgate.api import create_app
-from cloudgate.core.gateway import Gateway
+from cloudgate.core import Caller as CoreCaller
+from cloudgate.app import create_app
+from cloudgate.app import Gateway
 from tests.api.conftest import ADMIN_SECRET, Caller, api_settings, eventually, issue_token, new_client
 
 
@@ -132,7 +133,7 @@ async def test_a_token_revoked_through_another_gateway_on_the_store_is_refused_o
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             caller = Caller(http, "admin", ADMIN_SECRET, await issue_token(http, "admin", ADMIN_SECRET))
             assert (await caller.get("/v1/whoami")).status_code == 200
-            await second.auth.revoke(await second.auth.authenticate(caller.token))
+            await second.core.auth.revoke(CoreCaller(await second.core.auth.authenticate(caller.token)))
 
             response = await eventually(lambda: refusal(caller), what="the other gateway's revocation to be seen", timeout=5.0)
             assert_unauthenticated(response)

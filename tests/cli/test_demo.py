@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from cloudgate import demo
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import demo
+from cloudgate.app import Gateway
 from cloudgate.drivers.sim import Credentials, SimCloud, unregister
 from cloudgate.settings import Settings
 
@@ -37,7 +37,7 @@ async def test_seeding_again_after_a_restart_finds_the_same_accounts(demo_clouds
         gateway = await Gateway.open(settings)
         try:
             seeded.append(await demo.seed_demo(gateway))
-            accounts = await gateway.accounts.list(demo.ADMIN)
+            accounts = await gateway.core.accounts.list(demo.ADMIN)
         finally:
             await gateway.close()
         assert sorted(a.row.name for a in accounts) == ["alpha-demo", "beta-demo"]

@@ -166,3 +166,26 @@ def test_login_add_an_account_create_an_instance_and_follow_its_events(served):
 
     assert served.stop() == 0
     assert "Finished server process" in served.err.read_text()
+
+
+def test_access_keys_are_issued_listed_and_revoked(served):
+    secret = wait_for(served.admin_secret, START_SECONDS, "the admin secret in serve's output")
+    assert cli(served, "login", "--url", served.url, "--client-id", "admin", "--secret", secret).returncode == 0
+    account = next(a for a in cli_json(served, "account", "list")["items"] if a["name"] == "alpha-demo")
+
+    issued = cli_json(served, "credential", "create", "--account", account["id"], "--name", "ci")
+    assert issued["id"].startswith("CG") and issued["account"] == account["id"] and issued["secret"]
+    shown = cli(served, "credential", "create", "--account", account["id"])
+    assert shown.returncode == 0 and "shown only this once" in shown.stderr
+    listed = cli(served, "credential", "list", "--account", account["id"], "--output", "json")
+    assert issued["secret"] not in listed.stdout  # shown once: at its creation
+    keys = {key["id"]: key for key in json.loads(listed.stdout)["items"]}
+    assert issued["id"] in keys and keys[issued["id"]]["revoked_at"] is None and keys[issued["id"]]["name"] == "ci"
+
+    assert cli(served, "credential", "revoke", issued["id"]).returncode == 0
+    keys = {key["id"]: key for key in cli_json(served, "credential", "list")["items"]}
+    assert keys[issued["id"]]["revoked_at"] is not None
+    again = cli(served, "credential", "revoke", "CGNOTAKEYOFANYONE000")
+    assert again.returncode == EXIT_API_ERROR and again.stderr.startswith("error: not_found: ")
+    refused = cli(served, "credential", "create", "--account", "acc-0000000000000000")
+    assert refused.returncode == EXIT_API_ERROR and refused.stderr.startswith("error: not_found: ")

@@ -15,21 +15,21 @@ async def test_instance_lifecycle_with_events_in_order(sim_gateway: SimWorld):
     await sim_gateway.poll_all(account)
     head = len(await sim_gateway.events())
 
-    record, op = await gateway.operations.create(admin, Kind.INSTANCE, await sim_gateway.instance_spec(account, "web"))
+    record, op = await gateway.core.operations.create(admin, Kind.INSTANCE, await sim_gateway.instance_spec(account, "web"))
     assert record.state == "pending" and record.id.startswith("i-")
-    assert (await gateway.resources.get(admin, record.id)).state == "pending"  # visible at once
+    assert (await gateway.core.resources.get(admin, record.id)).state == "pending"  # visible at once
     await sim_gateway.settle()
-    assert (await gateway.operations.get(admin, op["id"]))["state"] == "succeeded"
-    assert (await gateway.resources.get(admin, record.id)).state == "running"
+    assert (await gateway.core.operations.get(admin, op.id)).state == "succeeded"
+    assert (await gateway.core.resources.get(admin, record.id)).state == "running"
 
-    stop = await gateway.operations.act(admin, record.id, "stop", {})
+    stop = await gateway.core.operations.act(admin, record.id, "stop", {})
     await sim_gateway.settle()
-    assert (await gateway.operations.get(admin, stop["id"]))["state"] == "succeeded"
-    assert (await gateway.resources.get(admin, record.id)).state == "stopped"
+    assert (await gateway.core.operations.get(admin, stop.id)).state == "succeeded"
+    assert (await gateway.core.resources.get(admin, record.id)).state == "stopped"
 
-    destroy = await gateway.operations.destroy(admin, record.id)
+    destroy = await gateway.core.operations.destroy(admin, record.id)
     await sim_gateway.settle()
-    assert (await gateway.operations.get(admin, destroy["id"]))["state"] == "succeeded"
+    assert (await gateway.core.operations.get(admin, destroy.id)).state == "succeeded"
 
     mine = [e for e in (await sim_gateway.events())[head:] if e.resource_id == record.id]
     states = [e.resource["state"] for e in mine]
@@ -44,27 +44,27 @@ async def test_volume_attach_snapshot_and_detach(sim_gateway: SimWorld):
     account = await sim_gateway.account()
     await sim_gateway.poll_all(account)
     spec = await sim_gateway.instance_spec(account)
-    instance, _ = await gateway.operations.create(admin, Kind.INSTANCE, spec)
-    volume, _ = await gateway.operations.create(
+    instance, _ = await gateway.core.operations.create(admin, Kind.INSTANCE, spec)
+    volume, _ = await gateway.core.operations.create(
         admin, Kind.VOLUME, {"account": account, "name": "data", "size_gb": 5, "datacenter": spec["datacenter"]}
     )
     await sim_gateway.settle()
 
-    attach = await gateway.operations.act(admin, volume.id, "attach", {"instance": instance.id})
+    attach = await gateway.core.operations.act(admin, volume.id, "attach", {"instance": instance.id})
     await sim_gateway.settle()
-    assert (await gateway.operations.get(admin, attach["id"]))["state"] == "succeeded"
-    attached = await gateway.resources.get(admin, volume.id)
+    assert (await gateway.core.operations.get(admin, attach.id)).state == "succeeded"
+    attached = await gateway.core.resources.get(admin, volume.id)
     assert attached.state == "in_use"
-    assert attached.attrs["attached_to"] == (await gateway.resources.get(admin, instance.id)).cloud_id
+    assert attached.attrs["attached_to"] == (await gateway.core.resources.get(admin, instance.id)).cloud_id
 
-    snap, snap_op = await gateway.operations.create(admin, Kind.SNAPSHOT, {"account": account, "name": "s", "volume": volume.id})
+    snap, snap_op = await gateway.core.operations.create(admin, Kind.SNAPSHOT, {"account": account, "name": "s", "volume": volume.id})
     await sim_gateway.settle()
-    assert (await gateway.operations.get(admin, snap_op["id"]))["state"] == "succeeded"
-    assert (await gateway.resources.get(admin, snap.id)).attrs["volume"] == attached.cloud_id
+    assert (await gateway.core.operations.get(admin, snap_op.id)).state == "succeeded"
+    assert (await gateway.core.resources.get(admin, snap.id)).attrs["volume"] == attached.cloud_id
 
-    await gateway.operations.act(admin, volume.id, "detach", {})
+    await gateway.core.operations.act(admin, volume.id, "detach", {})
     await sim_gateway.settle()
-    assert (await gateway.resources.get(admin, volume.id)).state == "available"
+    assert (await gateway.core.resources.get(admin, volume.id)).state == "available"
 
 
 async def test_idempotency_key_returns_the_same_operation(sim_gateway: SimWorld):
@@ -72,9 +72,9 @@ async def test_idempotency_key_returns_the_same_operation(sim_gateway: SimWorld)
     account = await sim_gateway.account()
     await sim_gateway.poll_all(account)
     spec = await sim_gateway.instance_spec(account)
-    first = await gateway.operations.create(admin, Kind.INSTANCE, spec, idempotency_key="k-1")
-    again = await gateway.operations.create(admin, Kind.INSTANCE, spec, idempotency_key="k-1")
-    assert again[0].id == first[0].id and again[1]["id"] == first[1]["id"]
+    first = await gateway.core.operations.create(admin.keyed("k-1"), Kind.INSTANCE, spec)
+    again = await gateway.core.operations.create(admin.keyed("k-1"), Kind.INSTANCE, spec)
+    assert again[0].id == first[0].id and again[1].id == first[1].id
     await sim_gateway.settle()
     assert len([r for r in await sim_gateway.stored(account) if r.kind == Kind.INSTANCE]) == 1
 
@@ -85,12 +85,12 @@ async def test_failed_create_removes_the_placeholder_and_fails_the_operation(sim
     await sim_gateway.poll_all(account)
     spec = await sim_gateway.instance_spec(account)
     sim_gateway.cloud.faults.outage = True
-    record, op = await gateway.operations.create(admin, Kind.INSTANCE, spec)
+    record, op = await gateway.core.operations.create(admin, Kind.INSTANCE, spec)
     await sim_gateway.settle()
-    failed = await gateway.operations.get(admin, op["id"])
-    assert failed["state"] == "failed" and failed["error"]["code"] == "cloud_unavailable"
+    failed = await gateway.core.operations.get(admin, op.id)
+    assert failed.state == "failed" and failed.error["code"] == "cloud_unavailable"
     with pytest.raises(NotFound):
-        await gateway.resources.get(admin, record.id)
+        await gateway.core.resources.get(admin, record.id)
     kinds = [(e.type, e.resource_id) for e in await sim_gateway.events() if e.resource_id == record.id]
     assert kinds == [("created", record.id), ("deleted", record.id)]
 
@@ -101,21 +101,21 @@ async def test_requests_are_validated_before_anything_is_recorded(sim_gateway: S
     await sim_gateway.poll_all(account)
     events = len(await sim_gateway.events())
     with pytest.raises(InvalidRequest):
-        await gateway.operations.create(admin, Kind.INSTANCE, {"account": account, "name": "x"})
+        await gateway.core.operations.create(admin, Kind.INSTANCE, {"account": account, "name": "x"})
     with pytest.raises(Unsupported):
-        await gateway.operations.create(admin, Kind.FLAVOR, {"account": account, "name": "x"})
+        await gateway.core.operations.create(admin, Kind.FLAVOR, {"account": account, "name": "x"})
     with pytest.raises(InvalidRequest):  # a reference to a resource of another kind
         spec = await sim_gateway.instance_spec(account)
-        await gateway.operations.create(admin, Kind.INSTANCE, {**spec, "image": spec["flavor"].replace("fl-", "img-")})
+        await gateway.core.operations.create(admin, Kind.INSTANCE, {**spec, "image": spec["flavor"].replace("fl-", "img-")})
     assert len(await sim_gateway.events()) == events
 
 
 async def test_generated_keypair_private_key_is_returned_once_in_the_operation(sim_gateway: SimWorld):
     gateway, admin = sim_gateway.gateway, sim_gateway.admin
     account = await sim_gateway.account()
-    record, op = await gateway.operations.create(admin, Kind.KEYPAIR, {"account": account, "name": "deploy"})
+    record, op = await gateway.core.operations.create(admin, Kind.KEYPAIR, {"account": account, "name": "deploy"})
     await sim_gateway.settle()
-    done = await gateway.operations.get(admin, op["id"])
-    assert done["result"]["private_key"].startswith("-----BEGIN")
-    stored = await gateway.resources.get(admin, record.id)
+    done = await gateway.core.operations.get(admin, op.id)
+    assert done.result["private_key"].startswith("-----BEGIN")
+    stored = await gateway.core.resources.get(admin, record.id)
     assert "private_key" not in stored.attrs and "PRIVATE KEY" not in str(stored.cloud_attrs)

@@ -21,17 +21,17 @@ async def test_resync_rebuilds_identical_ids_and_state(sim_gateway: SimWorld):
     await sim_gateway.poll_all(first)
     await sim_gateway.poll_all(second)
     # One resource created through the gateway: its pre-assigned id must survive the wipe too.
-    record, _op = await gateway.operations.create(sim_gateway.admin, Kind.INSTANCE, await sim_gateway.instance_spec(first))
+    record, _op = await gateway.core.operations.create(sim_gateway.admin, Kind.INSTANCE, await sim_gateway.instance_spec(first))
     await sim_gateway.settle()
     before = _comparable(await sim_gateway.stored())
     assert record.id in before and len(before) > 20
-    accounts_before = [a.to_dict() for a in await gateway.accounts.list(sim_gateway.admin)]
+    accounts_before = [a.to_dict() for a in await gateway.core.accounts.list(sim_gateway.admin)]
 
-    rebuilt = await gateway.resync()
+    rebuilt = await gateway.core.resync(sim_gateway.admin)
 
     assert rebuilt == len(before)
     assert _comparable(await sim_gateway.stored()) == before
-    accounts_after = [a.to_dict() for a in await gateway.accounts.list(sim_gateway.admin)]
+    accounts_after = [a.to_dict() for a in await gateway.core.accounts.list(sim_gateway.admin)]
     assert [(a["id"], a["identity"]) for a in accounts_after] == [(a["id"], a["identity"]) for a in accounts_before]
     # Credentials are intact: the accounts still authenticate.
-    assert (await gateway.accounts.check(sim_gateway.admin, first))["ok"]
+    assert (await gateway.core.accounts.check(sim_gateway.admin, first))["ok"]

@@ -18,6 +18,7 @@ import pytest
 
 from cloudgate.drivers.base import Driver
 from cloudgate.errors import CloudAuthFailed, CloudgateError, InvalidRequest, NotFound, Unsupported
+from cloudgate.fields import required_fields
 from cloudgate.model import ALL_KINDS, SETTLED_STATES, STATES, CloudResource, Kind
 
 SpecMaker = Callable[[Driver], Awaitable[dict[str, Any]]]
@@ -298,7 +299,7 @@ class DriverConformance:
     ) -> None:
         self._require(driver, kind, "create")
         spec = await backend.create_specs[kind](driver)
-        for field in {"name", *driver.create_fields.get(kind, ())}:
+        for field in {"name", *required_fields(driver.create_fields).get(kind, ())}:
             with pytest.raises(InvalidRequest):
                 await driver.create(kind, {k: v for k, v in spec.items() if k != field})
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import Gateway
 from cloudgate.model import SETTLED_STATES, Kind
 from tests.api.conftest import Caller, feed_position, finished_operation, only_id, sync_account
 from tests.ec2.conftest import account_body

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import Gateway
 from tests.api.conftest import Caller
 from tests.ec2.conftest import FAST_POLLS, account_body
 from tests.services.moto import PUBLIC_AMIS, REGION, MotoAccount, MotoServer

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from cloudgate.api import create_app
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import create_app
+from cloudgate.app import Gateway
 from cloudgate.drivers.openstack import OpenStackDriver
 from cloudgate.model import Kind
 from tests.api.conftest import ADMIN_SECRET, Caller, api_settings, finished_operation, issue_token, new_client

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import Gateway
 from cloudgate.model import Kind
 from tests.api.conftest import Caller
 from tests.openstack.conftest import account_body, driver_token

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import Gateway
 from cloudgate.model import COLLECTIONS
 from tests.api.conftest import Caller, feed_position
 from tests.openstack.conftest import done, events_until, instance_spec, only, polled_until

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from cloudgate.core.gateway import Gateway
+from cloudgate.app import Gateway
 from cloudgate.model import Kind
 from tests.api.conftest import Caller, feed_position
 from tests.openstack.conftest import done, instance_spec, polled_until

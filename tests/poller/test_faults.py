@@ -130,17 +130,17 @@ async def test_eventual_consistency_does_not_delete_a_fresh_create(sim_gateway: 
     gateway = sim_gateway.gateway
     spec = await sim_gateway.instance_spec(account, "web")
 
-    record, op = await gateway.operations.create(sim_gateway.admin, Kind.INSTANCE, spec)
+    record, op = await gateway.core.operations.create(sim_gateway.admin, Kind.INSTANCE, spec)
     for _ in range(3):  # listings that lack the new instance: it must survive them
         await gateway.poller.poll(account, Kind.INSTANCE)
-        stored = await gateway.resources.get(sim_gateway.admin, record.id)
+        stored = await gateway.core.resources.get(sim_gateway.admin, record.id)
         assert stored.state == "pending"
     sim_gateway.clock.advance(30)  # past the consistency delay
     await sim_gateway.settle()
 
-    stored = await gateway.resources.get(sim_gateway.admin, record.id)
+    stored = await gateway.core.resources.get(sim_gateway.admin, record.id)
     assert stored.state == "running" and stored.cloud_id is not None
-    assert (await gateway.operations.get(sim_gateway.admin, op["id"]))["state"] == "succeeded"
+    assert (await gateway.core.operations.get(sim_gateway.admin, op.id)).state == "succeeded"
     assert len([r for r in await sim_gateway.stored(account) if r.kind == Kind.INSTANCE]) == 1
 
 
@@ -156,7 +156,7 @@ async def test_clock_skew_is_refused_at_registration(sim_gateway: SimWorld):
 async def test_wrong_credentials_are_refused_at_registration(sim_gateway: SimWorld):
     sim_gateway.cloud.add_account("k", "right", "p9")
     with pytest.raises(CloudAuthFailed):
-        await sim_gateway.gateway.accounts.register(
+        await sim_gateway.gateway.core.accounts.register(
             sim_gateway.admin, cloud="sim", endpoint=sim_gateway.cloud.endpoint, region=None,
             credentials={"access_key": "k", "secret_key": "wrong"},
         )  # fmt: skip

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloudgate.core.auth import ADMIN_ID, Principal
-from cloudgate.core.gateway import Gateway
+from cloudgate.core import Caller, Principal
+from cloudgate.core.auth import ADMIN_ID
+from cloudgate.app import Gateway
 from cloudgate.drivers import sim
 from cloudgate.drivers.base import AccountConfig
 from cloudgate.model import Kind
@@ -123,7 +124,7 @@ async def _example(plan: list, seed: int, database_url: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         gateway = await Gateway.open(sim_settings(Path(tmp), database_url.replace("TMP", tmp)))
         try:
-            await _run(SimWorld(gateway, cloud, Principal(ADMIN_ID, "admin", True)), plan)
+            await _run(SimWorld(gateway, cloud, Caller(Principal(ADMIN_ID, "admin", True))), plan)
         finally:
             await gateway.close()
             sim.unregister(cloud.endpoint)

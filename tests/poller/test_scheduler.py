@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import time
 
-from cloudgate.core.auth import ADMIN_ID, Principal
-from cloudgate.core.gateway import Gateway
+from cloudgate.core import Caller, Principal
+from cloudgate.core.auth import ADMIN_ID
+from cloudgate.app import Gateway
 from cloudgate.drivers import sim
 from cloudgate.model import Kind
 from tests.conftest import SimWorld, sim_settings
 
-ADMIN = Principal(ADMIN_ID, "admin", True)
+ADMIN = Caller(Principal(ADMIN_ID, "admin", True))
 
 
 async def _wait_for(condition, deadline: float = 20.0) -> None:
@@ -37,7 +38,7 @@ async def test_running_poller_follows_out_of_band_changes(database_url, tmp_path
             return len([r for r in await world.stored(account) if r.kind == Kind.INSTANCE])
 
         async def every_kind_polled() -> bool:
-            return {p["kind"] for p in (await gateway.accounts.get(world.admin, account)).polls} == {k.value for k in Kind}
+            return {p["kind"] for p in (await gateway.core.accounts.get(world.admin, account)).polls} == {k.value for k in Kind}
 
         await _wait_for(lambda: _eq(stored_instances, 4))
         await _wait_for(every_kind_polled)
@@ -45,12 +46,12 @@ async def test_running_poller_follows_out_of_band_changes(database_url, tmp_path
         cloud.oob_delete("p1", "servers", victim)
         await _wait_for(lambda: _eq(stored_instances, 3))
 
-        assert await gateway.accounts.remove(world.admin, account)
+        assert await gateway.core.accounts.remove(world.admin, account)
         assert await world.stored(account) == []
         cloud.populate("p1", cloud.regions[0], servers=1)  # a forgotten account is polled no more
 
         async def witness_instances_polled_at() -> float:
-            polls = (await gateway.accounts.get(world.admin, witness)).polls
+            polls = (await gateway.core.accounts.get(world.admin, witness)).polls
             return next(p["last_success_at"] or 0.0 for p in polls if p["kind"] == "instance")
 
         mark = time.time()

@@ -26,7 +26,7 @@ async def _store_at_0002(url: str) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0002"))
         for record in RECORDS:
-            row = {key: value for key, value in rows._row(record).items() if key != "document"}
+            row = {key: value for key, value in rows._row(record).items() if key not in ("document", "numeric_id")}
             for field in ("attrs", "cloud_attrs", "tags"):
                 row[field] = orjson.dumps(row[field]).decode()
             names = [*row, "missed", "destroying"]
@@ -40,8 +40,8 @@ async def test_upgrading_to_0003_gives_each_row_its_document(database_url):
     store = await Store.open(database_url)
     try:
         async with store.read() as conn:
-            documents = dict(await rows.query_documents(conn, kind=None, scopes=None, limit=10))
-            stored = {record.id: record for record in await rows.query(conn, kind=None, scopes=None, limit=10)}
+            documents = {keys[-1]: doc for keys, doc in await rows.query_documents(conn, rows.EVERYTHING, scopes=None)}
+            stored = {record.id: record for record in await rows.query(conn, rows.EVERYTHING, scopes=None)}
         assert set(documents) == {record.id for record in RECORDS}
         for record in RECORDS:
             assert orjson.loads(documents[record.id]) == orjson.loads(stored[record.id].to_json())

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cloudgate.api.routes import accounts, clients, events, operations, resources, system, tokens
+from cloudgate.api.routes import accounts, clients, credentials, events, operations, resources, system, tokens
 
 ROUTERS: list[APIRouter] = [
-    tokens.router, clients.router, accounts.router, *resources.routers, operations.router, events.router, system.router,
+    tokens.router, clients.router, accounts.router, credentials.router, *resources.routers, operations.router,
+    events.router, system.router,
 ]  # fmt: skip
 
 
 def served_names(routers: list[APIRouter]) -> frozenset[str]:
     """The first path segments under /v1 that some route serves ("instances", "accounts", …)."""
-    paths = (route.path for router in routers for route in router.routes)
+    paths = (getattr(route, "path", "") for router in routers for route in router.routes)
     return frozenset(path.split("/")[2] for path in paths if path.startswith("/v1/"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -9,11 +10,10 @@ import orjson
 from fastapi import APIRouter, Header, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from cloudgate.api.auth import GatewayDep, PrincipalDep, TokenDep
+from cloudgate.api.auth import CallerDep, CoreDep, TokenDep
 from cloudgate.api.schemas import ERROR_RESPONSES, EventPage
-from cloudgate.core.auth import Principal
+from cloudgate.core import Caller, Core
 from cloudgate.core.events import MAX_WAIT_SECONDS
-from cloudgate.core.gateway import Gateway
 from cloudgate.errors import InvalidRequest, Unauthenticated
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=ERROR_RESPONSES)
@@ -27,12 +27,12 @@ After = Annotated[int, Query(ge=0, le=MAX_SEQ, description="Return events with a
 
 @router.get("", response_model=EventPage, summary="Events after a sequence number (long-poll with `wait`)")
 async def read_events(
-    gateway: GatewayDep, principal: PrincipalDep, after: After = 0,
+    core: CoreDep, caller: CallerDep, after: After = 0,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT_SECONDS, allow_inf_nan=False,
                                  description="Seconds to wait for an event when there is none yet.")] = 0.0,
     limit: Annotated[int | None, Query(ge=1, description="At most this many events (default: the page maximum).")] = None,
 ) -> dict:  # fmt: skip
-    events = await gateway.events.after(principal, after, wait=wait, limit=limit)
+    events = await core.events.after(caller, after, wait=wait, limit=limit)
     return {"events": [event.to_dict() for event in events], "next_after": events[-1].seq if events else after}
 
 
@@ -46,11 +46,11 @@ def _resume_point(last_event_id: str | None, after: int | None) -> int | None:
     return int(text)
 
 
-async def _stream(gateway: Gateway, token: str, principal: Principal, after: int) -> AsyncIterator[ServerSentEvent]:
+async def _stream(core: Core, token: str, caller: Caller, after: int) -> AsyncIterator[ServerSentEvent]:
     while True:
-        events = await gateway.events.after(principal, after, wait=STREAM_RECHECK_SECONDS)
+        events = await core.events.after(caller, after, wait=STREAM_RECHECK_SECONDS)
         try:  # a token revoked or expired while streaming gets nothing more: say why, then end
-            principal = await gateway.auth.authenticate(token)
+            caller = dataclasses.replace(caller, principal=await core.auth.authenticate(token))
         except Unauthenticated as exc:
             yield ServerSentEvent(event="error", data=orjson.dumps({"error": exc.to_dict()}).decode())
             return
@@ -67,13 +67,11 @@ async def _stream(gateway: Gateway, token: str, principal: Principal, after: int
     responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "The stream."}},
 )  # fmt: skip
 async def stream_events(
-    request: Request, gateway: GatewayDep, token: TokenDep, principal: PrincipalDep,
+    request: Request, core: CoreDep, token: TokenDep, caller: CallerDep,
     after: Annotated[int | None, Query(ge=0, le=MAX_SEQ)] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=30)] = None,
 ) -> EventSourceResponse:  # fmt: skip
     start = _resume_point(last_event_id, after)
     if start is None:
-        start = await gateway.events.head()
-    return EventSourceResponse(
-        _stream(gateway, token, principal, start), ping=request.app.state.heartbeat_seconds
-    )
+        start = await core.events.head()
+    return EventSourceResponse(_stream(core, token, caller, start), ping=request.app.state.heartbeat_seconds)

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 
-from cloudgate.api.auth import GatewayDep, PrincipalDep
-from cloudgate.errors import NotReady
+from cloudgate.api.auth import CallerDep, CoreDep
 from cloudgate.api.schemas import ERROR_RESPONSES, CloudInfo, Status
-from cloudgate.core.gateway import Gateway
+from cloudgate.core import Core
+from cloudgate.errors import NotReady
 
 log = logging.getLogger("cloudgate.api")
 
@@ -37,8 +37,8 @@ class Readiness(Status):
 
 
 @router.get("/v1/clouds", response_model=dict[str, CloudInfo], summary="Cloud types and what each can do")
-async def clouds(_principal: PrincipalDep) -> dict:
-    return Gateway.clouds()
+async def clouds(_caller: CallerDep) -> dict:
+    return Core.clouds()
 
 
 @router.get("/healthz", response_model=Status, summary="Liveness: the process answers")
@@ -48,15 +48,16 @@ async def healthz() -> dict:
 
 @router.get("/readyz", response_model=Readiness, response_model_exclude_none=True,
             summary="Readiness: the store answers (503 when not)")  # fmt: skip
-async def readyz(gateway: GatewayDep) -> dict:
+async def readyz(core: CoreDep) -> dict:
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
-            await gateway.events.head()
-    except Exception as exc:  # noqa: BLE001 - whatever the store's failure, the answer is "not ready"
+            await core.events.head()
+    except Exception as exc:
         log.warning("readiness check failed: %r", exc)
         raise NotReady("the store is not reachable") from exc
-    if gateway.relay is not None:
-        return {"status": "ready", "amqp_relay": gateway.relay.status().to_dict()}
+    relay = core.relay_status()
+    if relay is not None:
+        return {"status": "ready", "amqp_relay": relay.to_dict()}
     return {"status": "ready"}
 
 
@@ -64,5 +65,5 @@ async def readyz(gateway: GatewayDep) -> dict:
     "/metrics", response_class=Response, summary="Prometheus metrics",
     responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}, "description": "Exposition text."}},
 )  # fmt: skip
-async def metrics(request: Request, gateway: GatewayDep) -> Response:
-    return Response(await request.app.state.metrics.render(gateway), media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request, core: CoreDep) -> Response:
+    return Response(await request.app.state.metrics.render(core), media_type=CONTENT_TYPE_LATEST)

@@ -22,7 +22,9 @@ LISTINGS: dict[Kind, tuple[Listing, ...]] = {
     Kind.DATACENTER: (Listing("listZones"),),
     Kind.FLAVOR: (Listing("listServiceOfferings"),),
     # Featured (the cloud's), self (the account's own) and executable (any the account may run).
-    Kind.IMAGE: tuple(Listing("listTemplates", {"templatefilter": which}) for which in ("featured", "self", "executable")),
+    Kind.IMAGE: tuple(
+        Listing("listTemplates", {"templatefilter": which}) for which in ("featured", "self", "executable")
+    ),
     Kind.INSTANCE: (Listing("listVirtualMachines", {"listall": True}),),
     Kind.VOLUME: (Listing("listVolumes", {"listall": True}),),
     Kind.SNAPSHOT: (Listing("listSnapshots", {"listall": True}),),
@@ -45,14 +47,28 @@ class Creation:
 CREATIONS: dict[Kind, Creation] = {
     Kind.INSTANCE: Creation(
         "deployVirtualMachine",
-        {"name": "name", "flavor": "serviceofferingid", "image": "templateid", "datacenter": "zoneid",
-         "keypair": "keypair", "security_groups": "securitygroupids", "subnet": "networkids", "user_data": "userdata"},
+        {
+            "name": "name",
+            "flavor": "serviceofferingid",
+            "image": "templateid",
+            "datacenter": "zoneid",
+            "keypair": "keypair",
+            "security_groups": "securitygroupids",
+            "subnet": "networkids",
+            "user_data": "userdata",
+        },
         frozenset({"flavor", "image", "datacenter"}),
         copies={"displayname": "name"},
-    ),  # fmt: skip
+    ),
     Kind.VOLUME: Creation(
         "createVolume",
-        {"name": "name", "size_gb": "size", "datacenter": "zoneid", "snapshot": "snapshotid", "disk_offering": "diskofferingid"},
+        {
+            "name": "name",
+            "size_gb": "size",
+            "datacenter": "zoneid",
+            "snapshot": "snapshotid",
+            "disk_offering": "diskofferingid",
+        },
         frozenset({"size_gb", "datacenter"}),
     ),
     Kind.SNAPSHOT: Creation("createSnapshot", {"name": "name", "volume": "volumeid"}, frozenset({"volume"})),
@@ -98,7 +114,12 @@ ACTIONS: dict[Kind, dict[str, tuple[str, dict[str, str], frozenset[str]]]] = {
 
 # Security group rule direction -> the command that adds such a rule.
 RULE_COMMANDS: dict[str, str] = {"ingress": "authorizeSecurityGroupIngress", "egress": "authorizeSecurityGroupEgress"}
-RULE_PARAMS: dict[str, str] = {"protocol": "protocol", "from_port": "startport", "to_port": "endport", "cidr": "cidrlist"}
+RULE_PARAMS: dict[str, str] = {
+    "protocol": "protocol",
+    "from_port": "startport",
+    "to_port": "endport",
+    "cidr": "cidrlist",
+}
 RULE_PROTOCOLS: dict[str, str] = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "any": "all"}
 # Parameters a protocol's rules always carry: ICMP names a type and code instead of ports (-1: all of them).
 PROTOCOL_PARAMS: dict[str, dict[str, Any]] = {"icmp": {"icmptype": -1, "icmpcode": -1}}

@@ -22,6 +22,7 @@ from cloudgate.drivers.cloudstack.commands import (
 )
 from cloudgate.drivers.cloudstack.translate import native_errors, normalize
 from cloudgate.errors import CloudAuthFailed, InvalidRequest, Unavailable
+from cloudgate.fields import declare
 from cloudgate.model import CloudResource, Kind
 
 
@@ -47,7 +48,11 @@ class CloudStackDriver(Driver):
         actions={kind: frozenset(actions) for kind, actions in ACTIONS.items()},
         public_kinds=frozenset({Kind.IMAGE}),
     )
-    create_fields = {kind: creation.required for kind, creation in CREATIONS.items()}
+    create_fields = declare(
+        {kind: [*creation.fields, *creation.after] for kind, creation in CREATIONS.items()},
+        {kind: creation.required for kind, creation in CREATIONS.items()},
+        name_max=63,  # a virtual machine's name is its host name
+    )
 
     def __init__(self, config: AccountConfig):
         super().__init__(config)
@@ -87,7 +92,9 @@ class CloudStackDriver(Driver):
             raise CloudAuthFailed("CloudStack lists no account for these keys")
         account = accounts[0]
         return CloudIdentity(
-            id=str(account["id"]), name=account["name"], attrs={"domain": account.get("domain"), "role": account.get("roletype")}
+            id=str(account["id"]),
+            name=account["name"],
+            attrs={"domain": account.get("domain"), "role": account.get("roletype")},
         )
 
     async def server_time(self) -> datetime:

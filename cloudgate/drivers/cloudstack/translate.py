@@ -186,7 +186,11 @@ ATTRS: dict[Kind, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
         "min_disk_gb": _gib(raw.get("size")),
         "visibility": "public" if raw.get("ispublic") else "private",
     },
-    Kind.FLAVOR: lambda raw: {"vcpus": raw.get("cpunumber"), "ram_mb": raw.get("memory"), "disk_gb": raw.get("rootdisksize")},
+    Kind.FLAVOR: lambda raw: {
+        "vcpus": raw.get("cpunumber"),
+        "ram_mb": raw.get("memory"),
+        "disk_gb": raw.get("rootdisksize"),
+    },
     Kind.SUBNET: lambda raw: {"cidr": raw.get("cidr"), "datacenter": _text(raw.get("zoneid"))},
     Kind.KEYPAIR: lambda raw: {"fingerprint": raw.get("fingerprint"), "public_key": raw.get("publickey")},
     Kind.SECURITY_GROUP: lambda raw: {"description": raw.get("description"), "rules": rules_from_native(raw)},
@@ -233,5 +237,5 @@ def native_errors() -> Iterator[None]:
             raise OperationTimeout(f"the CloudStack job did not finish in time: {exc}") from exc
         status = getattr(exc.response, "status", None)
         raise error_for(status, str(exc))(str(exc), details={"cloud_code": status}) from exc
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         raise Unavailable(f"CloudStack did not answer: {exc!r}") from exc

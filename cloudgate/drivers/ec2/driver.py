@@ -16,6 +16,7 @@ from cloudgate.drivers.ec2.listing import LISTINGS
 from cloudgate.drivers.ec2.scope import Scope
 from cloudgate.drivers.ec2.tables import ACTIONS, CREATE_FIELDS, DESTROY_OPERATIONS, EDIT_FIELDS, REQUIRED_FIELDS
 from cloudgate.errors import InvalidRequest, Unavailable
+from cloudgate.fields import declare
 from cloudgate.model import CloudResource, Kind
 
 
@@ -32,7 +33,7 @@ class Ec2Driver(Driver):
         actions={kind: frozenset(actions) for kind, actions in ACTIONS.items()},
         public_kinds=frozenset({Kind.IMAGE}),
     )
-    create_fields = REQUIRED_FIELDS
+    create_fields = declare(CREATE_FIELDS, REQUIRED_FIELDS, name_max=256)  # a Name tag value
 
     def __init__(self, config: AccountConfig):
         super().__init__(config)
@@ -60,11 +61,10 @@ class Ec2Driver(Driver):
         return parsedate_to_datetime(date)
 
     async def _scope(self) -> Scope:
-        if self._identity is None:
-            await self.check_credentials()
+        identity = self._identity or await self.check_credentials()
         with cloud_errors():
             ec2 = await self.clients.ec2()
-        return Scope(ec2, self.account, self._identity.id)
+        return Scope(ec2, self.account, identity.id)
 
     async def list(self, kind: Kind) -> list[CloudResource]:
         self.capabilities.require(kind, "list")

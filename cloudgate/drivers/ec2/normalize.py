@@ -116,14 +116,28 @@ def flavor(raw: dict[str, Any]) -> CloudResource:
 
 def region(raw: dict[str, Any]) -> CloudResource:
     state = raw.get("OptInStatus", "opt-in-not-required")
-    return _resource(Kind.DATACENTER, raw, raw["RegionName"], REGION_STATES.get(state, "unavailable"), state,
-                     {"type": "region", "region": raw["RegionName"], "parent": None}, name=raw["RegionName"])
+    return _resource(
+        Kind.DATACENTER,
+        raw,
+        raw["RegionName"],
+        REGION_STATES.get(state, "unavailable"),
+        state,
+        {"type": "region", "region": raw["RegionName"], "parent": None},
+        name=raw["RegionName"],
+    )
 
 
 def zone(raw: dict[str, Any]) -> CloudResource:
     state = raw["State"]
-    return _resource(Kind.DATACENTER, raw, raw["ZoneName"], ZONE_STATES.get(state, "unavailable"), state,
-                     {"type": "zone", "region": raw["RegionName"], "parent": raw["RegionName"]}, name=raw["ZoneName"])
+    return _resource(
+        Kind.DATACENTER,
+        raw,
+        raw["ZoneName"],
+        ZONE_STATES.get(state, "unavailable"),
+        state,
+        {"type": "zone", "region": raw["RegionName"], "parent": raw["RegionName"]},
+        name=raw["ZoneName"],
+    )
 
 
 def subnet(raw: dict[str, Any]) -> CloudResource:

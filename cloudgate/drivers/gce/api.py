@@ -70,7 +70,9 @@ def google_credentials(credentials: Mapping[str, str]) -> tuple[Credentials, str
 
 def call_of(path: str, project: str) -> tuple[str, dict[str, str]]:
     """(collection, call parameters) addressing the resource at `path` (an id, or a URL)."""
-    parts = path[path.index("projects/") :].split("/") if "projects/" in path else ["projects", project, *path.split("/")]
+    parts = (
+        path[path.index("projects/") :].split("/") if "projects/" in path else ["projects", project, *path.split("/")]
+    )
     params: dict[str, str] = {}
     collection = ""
     pairs = [part for part in parts if part != "global"]
@@ -88,7 +90,13 @@ class ComputeApi:
     """One project's Compute API, safe to use from several threads."""
 
     def __init__(
-        self, endpoint: str, credentials: Credentials, project: str, page_size: int, timeout: float, operation_timeout: float
+        self,
+        endpoint: str,
+        credentials: Credentials,
+        project: str,
+        page_size: int,
+        timeout: float,
+        operation_timeout: float,
     ):
         self.project = project
         self._operation_timeout = operation_timeout
@@ -104,7 +112,9 @@ class ComputeApi:
 
     def _http(self) -> google_auth_httplib2.AuthorizedHttp:
         if not hasattr(self._local, "http"):
-            self._local.http = google_auth_httplib2.AuthorizedHttp(self._credentials, http=httplib2.Http(timeout=self._timeout))
+            self._local.http = google_auth_httplib2.AuthorizedHttp(
+                self._credentials, http=httplib2.Http(timeout=self._timeout)
+            )
         return self._local.http
 
     def collection(self, name: str) -> Any:
@@ -155,7 +165,9 @@ class ComputeApi:
         errors = (operation.get("error") or {}).get("errors") or []
         if errors:
             code = errors[0].get("code")
-            raise error_of(code, operation.get("httpErrorStatusCode"))(errors[0].get("message", code), details={"cloud_code": code})
+            raise error_of(code, operation.get("httpErrorStatusCode"))(
+                errors[0].get("message", code), details={"cloud_code": code}
+            )
         return operation
 
     def server_time(self) -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import functools
 import threading
 from collections.abc import Callable, Mapping
@@ -25,6 +26,7 @@ from cloudgate.drivers.gce.requests import (
 )
 from cloudgate.drivers.gce.translate import last, native_errors, normalize, region_of
 from cloudgate.errors import InvalidRequest, NotFound
+from cloudgate.fields import declare
 from cloudgate.model import CloudResource, Kind
 
 T = TypeVar("T")
@@ -51,7 +53,11 @@ class GceDriver(Driver):
         actions=ACTIONS,
         public_kinds=frozenset({Kind.IMAGE}),
     )
-    create_fields = {kind: creation.required for kind, creation in CREATIONS.items()}
+    create_fields = declare(
+        {kind: creation.fields for kind, creation in CREATIONS.items()},
+        {kind: creation.required for kind, creation in CREATIONS.items()},
+        name_max=63,  # RFC 1035 labels
+    )
 
     def __init__(self, config: AccountConfig):
         super().__init__(config)
@@ -104,20 +110,24 @@ class GceDriver(Driver):
                 found.setdefault(resource.cloud_id, resource)  # a listing names each resource once
         return list(found.values())
 
-    def _listing(self, kind: Kind) -> list[dict[str, Any]]:
+    def _listing(self, kind: Kind) -> builtins.list[dict[str, Any]]:
         special = {Kind.KEYPAIR: self._key_pairs, Kind.IMAGE: self._images}
         if kind in special:
             return special[kind]()
         api = self._api()
         return [raw for collection, method in LISTINGS[kind] for raw in api.items(collection, method)]
 
-    def _key_pairs(self) -> list[dict[str, Any]]:
+    def _key_pairs(self) -> builtins.list[dict[str, Any]]:
         return keys.key_pairs(self._project().get("commonInstanceMetadata") or {})
 
-    def _images(self) -> list[dict[str, Any]]:
+    def _images(self) -> builtins.list[dict[str, Any]]:
         """The project's own images, then each public image project's."""
         api = self._api()
-        return [image for project in (api.project, *self._image_projects) for image in api.items("images", "list", project=project)]
+        return [
+            image
+            for project in (api.project, *self._image_projects)
+            for image in api.items("images", "list", project=project)
+        ]
 
     # -- create and destroy ---------------------------------------------------------------
 
@@ -217,4 +227,3 @@ class GceDriver(Driver):
 
     async def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-

@@ -57,7 +57,9 @@ def new_key_pair() -> tuple[str, str]:
     """A fresh ed25519 key as (OpenSSH public key, OpenSSH private key): GCE makes no keys itself."""
     private = Ed25519PrivateKey.generate()
     public = private.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+    )
     return public.decode(), pem.decode()
 
 

@@ -78,7 +78,13 @@ def _snapshot(spec: Mapping[str, Any]) -> Call:
     collection, params = call_of(str(spec["volume"]), "")
     if collection != "disks":
         raise InvalidRequest("volume must name a disk")
-    return Call("disks", "createSnapshot", {"zone": params["zone"], "disk": params["disk"]}, {"name": spec["name"], **_labels(spec)}, f"global/snapshots/{spec['name']}")
+    return Call(
+        "disks",
+        "createSnapshot",
+        {"zone": params["zone"], "disk": params["disk"]},
+        {"name": spec["name"], **_labels(spec)},
+        f"global/snapshots/{spec['name']}",
+    )
 
 
 def _subnet(spec: Mapping[str, Any]) -> Call:
@@ -102,14 +108,21 @@ class Creation:
 
 
 CREATIONS: dict[Kind, Creation] = {
-    Kind.INSTANCE: Creation(frozenset({"name", "flavor", "image", "datacenter", "subnet", "tags"}),
-                            frozenset({"flavor", "image", "datacenter"}), _instance),  # fmt: skip
-    Kind.VOLUME: Creation(frozenset({"name", "size_gb", "datacenter", "snapshot", "tags"}),
-                          frozenset({"size_gb", "datacenter"}), _volume),  # fmt: skip
+    Kind.INSTANCE: Creation(
+        frozenset({"name", "flavor", "image", "datacenter", "subnet", "tags"}),
+        frozenset({"flavor", "image", "datacenter"}),
+        _instance,
+    ),
+    Kind.VOLUME: Creation(
+        frozenset({"name", "size_gb", "datacenter", "snapshot", "tags"}), frozenset({"size_gb", "datacenter"}), _volume
+    ),
     Kind.SNAPSHOT: Creation(frozenset({"name", "volume", "tags"}), frozenset({"volume"}), _snapshot),
-    Kind.SUBNET: Creation(frozenset({"name", "cidr", "datacenter", "network"}),
-                          frozenset({"cidr", "datacenter", "network"}), _subnet),  # fmt: skip
-    Kind.SECURITY_GROUP: Creation(frozenset({"name", "description", "rules", "network"}), frozenset({"rules"}), _firewall),
+    Kind.SUBNET: Creation(
+        frozenset({"name", "cidr", "datacenter", "network"}), frozenset({"cidr", "datacenter", "network"}), _subnet
+    ),
+    Kind.SECURITY_GROUP: Creation(
+        frozenset({"name", "description", "rules", "network"}), frozenset({"rules"}), _firewall
+    ),
     Kind.KEYPAIR: Creation(frozenset({"name", "public_key"}), frozenset(), None),
 }
 

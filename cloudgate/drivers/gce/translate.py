@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, overload
 
 import httplib2
 from google.auth.exceptions import GoogleAuthError
@@ -55,7 +54,13 @@ STATES: dict[Kind, dict[str | None, str]] = {
         "UNAVAILABLE": "error",
         "DELETING": "deleting",
     },
-    Kind.SNAPSHOT: {"CREATING": "pending", "UPLOADING": "pending", "READY": "available", "FAILED": "error", "DELETING": "deleting"},
+    Kind.SNAPSHOT: {
+        "CREATING": "pending",
+        "UPLOADING": "pending",
+        "READY": "available",
+        "FAILED": "error",
+        "DELETING": "deleting",
+    },
     Kind.IMAGE: {"PENDING": "pending", "READY": "available", "FAILED": "error", "DELETING": "deleting"},
     Kind.SUBNET: {None: "available", "READY": "available", "DRAINING": "deleting"},
     Kind.DATACENTER: {"UP": "available", "DOWN": "unavailable"},
@@ -122,6 +127,10 @@ STATUSES: dict[int, type[CloudgateError]] = {
 }
 
 
+@overload
+def relative(link: str, project: str) -> str: ...
+@overload
+def relative(link: str | None, project: str) -> str | None: ...
 def relative(link: str | None, project: str) -> str | None:
     """A resource's id: its URL from "projects/", without "projects/<project>/" when it is the account's own."""
     if not link:
@@ -130,6 +139,10 @@ def relative(link: str | None, project: str) -> str | None:
     return path.removeprefix(f"projects/{project}/")
 
 
+@overload
+def last(link: str) -> str: ...
+@overload
+def last(link: str | None) -> str | None: ...
 def last(link: str | None) -> str | None:
     return link.rsplit("/", 1)[-1] if link else None
 
@@ -173,7 +186,9 @@ def rules_to_native(rules: Any) -> dict[str, Any]:
     for rule in rules:
         unknown = set(rule) - {"direction", "protocol", "from_port", "to_port", "cidr"}
         if unknown or rule.get("protocol") not in PROTOCOLS:
-            raise InvalidRequest(f"rule protocol must be one of {', '.join(PROTOCOLS)}, and no other fields than the generic ones")
+            raise InvalidRequest(
+                f"rule protocol must be one of {', '.join(PROTOCOLS)}, and no other fields than the generic ones"
+            )
         ports = allowed.setdefault(PROTOCOLS[rule["protocol"]], [])
         if rule.get("from_port") is not None:
             low, high = rule["from_port"], rule.get("to_port") or rule["from_port"]
@@ -181,7 +196,9 @@ def rules_to_native(rules: Any) -> dict[str, Any]:
     direction = DIRECTIONS[directions.pop()]
     return {
         "direction": direction,
-        "allowed": [{"IPProtocol": protocol, **({"ports": ports} if ports else {})} for protocol, ports in allowed.items()],
+        "allowed": [
+            {"IPProtocol": protocol, **({"ports": ports} if ports else {})} for protocol, ports in allowed.items()
+        ],
         RANGE_FIELDS[direction]: sorted(cidrs),
     }
 
@@ -214,7 +231,7 @@ ATTRS: dict[Kind, Attrs] = {
         "addresses": _addresses(raw),
         "keypair": None,
         "security_groups": [],
-        "subnet": relative(next(iter(raw.get("networkInterfaces") or []), {}).get("subnetwork"), p),
+        "subnet": relative(next(iter(raw.get("networkInterfaces") or []), {}).get("subnetwork"), p),  # type: ignore[call-overload]
     },
     Kind.VOLUME: lambda raw, p: {
         "size_gb": _int(raw.get("sizeGb")),
@@ -222,13 +239,20 @@ ATTRS: dict[Kind, Attrs] = {
         "attached_to": relative(next(iter(raw.get("users") or []), None), p),
         "device": None,
     },
-    Kind.SNAPSHOT: lambda raw, p: {"volume": relative(raw.get("sourceDisk"), p), "size_gb": _int(raw.get("diskSizeGb"))},
+    Kind.SNAPSHOT: lambda raw, p: {
+        "volume": relative(raw.get("sourceDisk"), p),
+        "size_gb": _int(raw.get("diskSizeGb")),
+    },
     Kind.IMAGE: lambda raw, p: {
         "os": _os(raw),
         "min_disk_gb": _int(raw.get("diskSizeGb")),
         "visibility": "private" if relative(raw["selfLink"], p).startswith("global/") else "public",
     },
-    Kind.FLAVOR: lambda raw, p: {"vcpus": raw.get("guestCpus"), "ram_mb": raw.get("memoryMb"), "disk_gb": raw.get("imageSpaceGb")},
+    Kind.FLAVOR: lambda raw, p: {
+        "vcpus": raw.get("guestCpus"),
+        "ram_mb": raw.get("memoryMb"),
+        "disk_gb": raw.get("imageSpaceGb"),
+    },
     Kind.SUBNET: lambda raw, p: {"cidr": raw.get("ipCidrRange"), "datacenter": relative(raw.get("region"), p)},
     Kind.KEYPAIR: lambda raw, p: {"fingerprint": raw["fingerprint"], "public_key": raw["key"]},
     Kind.SECURITY_GROUP: lambda raw, p: {"description": raw.get("description"), "rules": rules_from_native(raw)},
@@ -268,7 +292,7 @@ def _http_error(exc: HttpError) -> CloudgateError:
         body = json.loads(exc.content).get("error", {})
     except (ValueError, AttributeError):
         body = {}
-    reason = next(iter(body.get("errors") or []), {}).get("reason")
+    reason: str | None = next(iter(body.get("errors") or []), {}).get("reason")  # type: ignore[call-overload]
     status = exc.resp.status
     return error_of(reason, status)(body.get("message") or str(exc), details={"cloud_code": reason or status})
 
@@ -282,5 +306,5 @@ def native_errors() -> Iterator[None]:
         raise _http_error(exc) from exc
     except GoogleAuthError as exc:
         raise CloudAuthFailed(f"Google refused the credentials: {exc}") from exc
-    except (httplib2.HttpLib2Error, OSError, socket.timeout) as exc:
+    except (TimeoutError, httplib2.HttpLib2Error, OSError) as exc:
         raise Unavailable(f"GCE did not answer: {exc!r}") from exc

@@ -8,8 +8,8 @@ nothing above this driver waits on them.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import functools
-import socket
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -40,7 +40,16 @@ from cloudgate.drivers.libcloud.tables import (
     implements,
     normalize,
 )
-from cloudgate.errors import CloudAuthFailed, CloudgateError, InvalidRequest, NotFound, Throttled, Unavailable, Unsupported
+from cloudgate.errors import (
+    CloudAuthFailed,
+    CloudgateError,
+    InvalidRequest,
+    NotFound,
+    Throttled,
+    Unavailable,
+    Unsupported,
+)
+from cloudgate.fields import declare
 from cloudgate.model import CloudResource, Kind
 
 T = TypeVar("T")
@@ -59,14 +68,16 @@ def native_errors() -> Iterator[None]:
     except RateLimitReachedError as exc:
         raise Throttled(str(exc), retry_after=exc.retry_after or None, details={"cloud_code": exc.code}) from exc
     except ProviderError as exc:
-        raise HTTP_ERRORS.get(exc.http_code, CloudgateError)(str(exc.value), details={"cloud_code": exc.http_code}) from exc
+        raise HTTP_ERRORS.get(exc.http_code, CloudgateError)(
+            str(exc.value), details={"cloud_code": exc.http_code}
+        ) from exc
     except BaseHTTPError as exc:
         raise HTTP_ERRORS.get(exc.code, CloudgateError)(exc.message, details={"cloud_code": exc.code}) from exc
     except LibcloudError as exc:
         raise CloudgateError(str(exc.value)) from exc
     except NotImplementedError as exc:
         raise Unsupported(f"the provider does not implement this: {exc}") from exc
-    except (requests.RequestException, socket.error) as exc:
+    except (OSError, requests.RequestException) as exc:
         raise Unavailable(f"the provider did not answer: {exc!r}") from exc
 
 
@@ -139,9 +150,11 @@ class LibcloudDriver(Driver):
             found.setdefault(resource.cloud_id, resource)
         return list(found.values())
 
-    def _objects(self, kind: Kind) -> list[Any]:
+    def _objects(self, kind: Kind) -> builtins.list[Any]:
         if kind == Kind.SNAPSHOT:  # libcloud lists snapshots volume by volume
-            return [snap for volume in self._call("list_volumes") for snap in self._call("list_volume_snapshots", volume)]
+            return [
+                snap for volume in self._call("list_volumes") for snap in self._call("list_volume_snapshots", volume)
+            ]
         return self._call(LIST_METHODS[kind][0])
 
     def _find(self, kind: Kind, cloud_id: Any, missing: type[CloudgateError] = NotFound) -> Any:
@@ -231,7 +244,7 @@ def libcloud_driver(provider: str) -> type[LibcloudDriver]:
         {
             "cloud_type": f"libcloud:{provider}",
             "capabilities": capabilities,
-            "create_fields": {kind: REQUIRED_FIELDS[kind] for kind in capabilities.create},
+            "create_fields": declare({kind: CREATE_ARGS[kind] for kind in capabilities.create}, REQUIRED_FIELDS),
             "provider_class": provider_class,
             "__module__": __name__,
         },

@@ -48,8 +48,12 @@ ACTION_METHODS: dict[Kind, dict[str, str]] = {
 
 # Generic create fields -> (create method argument, kind of object it refers to, or None for a plain value).
 CREATE_ARGS: dict[Kind, dict[str, tuple[str, Kind | None]]] = {
-    Kind.INSTANCE: {"name": ("name", None), "flavor": ("size", Kind.FLAVOR), "image": ("image", Kind.IMAGE),
-                    "datacenter": ("location", Kind.DATACENTER)},  # fmt: skip
+    Kind.INSTANCE: {
+        "name": ("name", None),
+        "flavor": ("size", Kind.FLAVOR),
+        "image": ("image", Kind.IMAGE),
+        "datacenter": ("location", Kind.DATACENTER),
+    },
     Kind.VOLUME: {"name": ("name", None), "size_gb": ("size", None), "datacenter": ("location", Kind.DATACENTER)},
     Kind.SNAPSHOT: {"name": ("name", None), "volume": ("volume", Kind.VOLUME)},
     Kind.KEYPAIR: {"name": ("name", None), "public_key": ("key_material", None)},
@@ -106,7 +110,11 @@ SNAPSHOT_STATES: dict[str, str] = {
     "updating": "available",
 }
 # Kind -> native state -> normalized state; kinds absent here have no state of their own.
-STATES: dict[Kind, dict[str, str]] = {Kind.INSTANCE: NODE_STATES, Kind.VOLUME: VOLUME_STATES, Kind.SNAPSHOT: SNAPSHOT_STATES}
+STATES: dict[Kind, dict[str, str]] = {
+    Kind.INSTANCE: NODE_STATES,
+    Kind.VOLUME: VOLUME_STATES,
+    Kind.SNAPSHOT: SNAPSHOT_STATES,
+}
 
 # Keys under which providers put a size's processor count in its extras.
 VCPU_KEYS: tuple[str, ...] = ("vcpus", "vcpu", "cpus", "cpu", "cores")
@@ -140,7 +148,9 @@ def capabilities_of(cls: type[NodeDriver]) -> Capabilities:
     return Capabilities(
         kinds=kinds,
         create=frozenset(kind for kind, method in CREATE_METHODS.items() if kind in kinds and implements(cls, method)),
-        destroy=frozenset(kind for kind, method in DESTROY_METHODS.items() if kind in kinds and implements(cls, method)),
+        destroy=frozenset(
+            kind for kind, method in DESTROY_METHODS.items() if kind in kinds and implements(cls, method)
+        ),
         actions={kind: found for kind, found in actions.items() if found},
     )
 
@@ -166,9 +176,14 @@ def _vcpus(size: Any) -> Any:
 # Libcloud object -> generic attrs, per kind.
 ATTRS: dict[Kind, Callable[[Any], dict[str, Any]]] = {
     Kind.INSTANCE: lambda node: {
-        "flavor": _id(node.size), "image": _id(node.image), "datacenter": None,
-        "addresses": [*node.public_ips, *node.private_ips], "keypair": None, "security_groups": [], "subnet": None,
-    },  # fmt: skip
+        "flavor": _id(node.size),
+        "image": _id(node.image),
+        "datacenter": None,
+        "addresses": [*node.public_ips, *node.private_ips],
+        "keypair": None,
+        "security_groups": [],
+        "subnet": None,
+    },
     Kind.IMAGE: lambda image: {"os": None, "min_disk_gb": None, "visibility": None},
     Kind.FLAVOR: lambda size: {"vcpus": _vcpus(size), "ram_mb": size.ram, "disk_gb": size.disk},
     Kind.DATACENTER: lambda location: {"type": "zone", "region": None, "parent": None},

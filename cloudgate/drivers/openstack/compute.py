@@ -82,7 +82,7 @@ def list_instances(conn: Connection) -> list[CloudResource]:
     return [_instance(native(server), flavor_ids, ports[server.id]) for server in conn.compute.servers(details=True)]
 
 
-def _instance(raw: dict[str, Any], flavor_ids: Mapping[str, str], ports: list[Any]) -> CloudResource:
+def _instance(raw: dict[str, Any], flavor_ids: Mapping[Any, str], ports: list[Any]) -> CloudResource:
     flavor = raw.get("flavor") or {}
     fixed_ips = [ip for port in ports for ip in port.fixed_ips or ()]
     attrs = {

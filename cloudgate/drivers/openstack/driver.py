@@ -11,9 +11,15 @@ from cloudgate.drivers.openstack.identity import explain_refusal, server_time, w
 from cloudgate.drivers.openstack.kinds import KINDS
 from cloudgate.drivers.openstack.session import AccountConnection
 from cloudgate.drivers.openstack.translate import (
-    ACTION_REQUIRED, ACTIONS, CREATE_FIELDS, EDIT_FIELDS, REQUIRED_FIELDS, to_native,
+    ACTION_REQUIRED,
+    ACTIONS,
+    CREATE_FIELDS,
+    EDIT_FIELDS,
+    REQUIRED_FIELDS,
+    to_native,
 )  # fmt: skip
-from cloudgate.errors import CloudAuthFailed, InvalidRequest
+from cloudgate.errors import CloudAuthFailed, CloudgateError, InvalidRequest
+from cloudgate.fields import declare
 from cloudgate.model import CloudResource, Kind
 
 
@@ -35,7 +41,7 @@ class OpenStackDriver(Driver):
         actions={kind: frozenset(actions) for kind, actions in ACTIONS.items()},
         public_kinds=frozenset({Kind.IMAGE}),
     )
-    create_fields = REQUIRED_FIELDS
+    create_fields = declare(CREATE_FIELDS, REQUIRED_FIELDS)
 
     def __init__(self, config: AccountConfig):
         super().__init__(config)
@@ -45,7 +51,8 @@ class OpenStackDriver(Driver):
         try:
             return await self._connection.run(whoami)
         except CloudAuthFailed as refused:
-            explained = await self._connection.run(lambda _conn, error=refused: explain_refusal(self.config, error))
+            error = refused  # the except name goes at the block's end; the call runs on another thread
+            explained: CloudgateError = await self._connection.run(lambda _conn: explain_refusal(self.config, error))
             raise explained from refused
 
     async def server_time(self) -> datetime:
@@ -62,11 +69,13 @@ class OpenStackDriver(Driver):
             raise InvalidRequest(f"a {kind.value} needs {', '.join(missing)}")
         native = to_native(kind, CREATE_FIELDS[kind], spec)
         create = KINDS[kind].create
+        assert create is not None  # the capabilities say so
         return await self._connection.run(lambda conn: create(conn, native))
 
     async def destroy(self, kind: Kind, cloud_id: str) -> None:
         self.capabilities.require(kind, "destroy")
         destroy = KINDS[kind].destroy
+        assert destroy is not None
         await self._connection.run(lambda conn: destroy(conn, cloud_id))
 
     async def edit(self, kind: Kind, cloud_id: str, changes: Mapping[str, Any]) -> None:
@@ -75,6 +84,7 @@ class OpenStackDriver(Driver):
             self.capabilities.require(kind, "edit", field)
         native = to_native(kind, EDIT_FIELDS[kind], changes)
         edit = KINDS[kind].edit
+        assert edit is not None
         await self._connection.run(lambda conn: edit(conn, cloud_id, native))
 
     async def action(self, kind: Kind, cloud_id: str, action: str, params: Mapping[str, Any]) -> None:

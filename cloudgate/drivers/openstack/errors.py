@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from keystoneauth1 import exceptions as ksa
 from openstack import exceptions as sdk
@@ -73,7 +74,7 @@ def translate(exc: Exception) -> CloudgateError:
         error_type = ERRORS.get(status) or (Unavailable if status >= 500 else InvalidRequest)
     if error_type is None:
         error_type = next((ERRORS[cls] for cls in type(exc).__mro__ if cls in ERRORS), CloudgateError)
-    details = {"cloud_error": type(exc).__name__}
+    details: dict[str, Any] = {"cloud_error": type(exc).__name__}
     if status is not None:
         details["http_status"] = status
     retry_after = _retry_after(exc)

@@ -28,11 +28,17 @@ KINDS: dict[Kind, KindCalls] = {
     Kind.FLAVOR: KindCalls(compute.list_flavors),
     Kind.IMAGE: KindCalls(images.list_images, images.create_image, images.destroy_image, images.edit_image),
     Kind.INSTANCE: KindCalls(
-        compute.list_instances, compute.create_instance, compute.destroy_instance, compute.edit_instance,
+        compute.list_instances,
+        compute.create_instance,
+        compute.destroy_instance,
+        compute.edit_instance,
         {"start": compute.start_instance, "stop": compute.stop_instance, "reboot": compute.reboot_instance},
     ),
     Kind.VOLUME: KindCalls(
-        volumes.list_volumes, volumes.create_volume, volumes.destroy_volume, volumes.edit_volume,
+        volumes.list_volumes,
+        volumes.create_volume,
+        volumes.destroy_volume,
+        volumes.edit_volume,
         {"attach": volumes.attach_volume, "detach": volumes.detach_volume},
     ),
     Kind.SNAPSHOT: KindCalls(
@@ -41,7 +47,9 @@ KINDS: dict[Kind, KindCalls] = {
     Kind.SUBNET: KindCalls(network.list_subnets, network.create_subnet, network.destroy_subnet, network.edit_subnet),
     Kind.KEYPAIR: KindCalls(compute.list_keypairs, compute.create_keypair, compute.destroy_keypair),
     Kind.SECURITY_GROUP: KindCalls(
-        network.list_security_groups, network.create_security_group, network.destroy_security_group,
+        network.list_security_groups,
+        network.create_security_group,
+        network.destroy_security_group,
         network.edit_security_group,
     ),
 }

@@ -194,9 +194,9 @@ def rule_to_native(rule: Any) -> dict[str, Any]:
     protocol = rule.get("protocol", "any")
     if protocol not in PROTOCOLS:
         raise InvalidRequest(f"rule protocol must be one of {', '.join(PROTOCOLS)}")
-    ports = [rule.get("from_port"), rule.get("to_port")]
-    if any(p is not None and not (isinstance(p, int) and 0 <= p <= 65535) for p in ports) or (
-        None not in ports and ports[0] > ports[1]
+    low, high = rule.get("from_port"), rule.get("to_port")
+    if any(p is not None and not (isinstance(p, int) and 0 <= p <= 65535) for p in (low, high)) or (
+        low is not None and high is not None and low > high
     ):
         raise InvalidRequest("rule ports must be 0-65535, from_port <= to_port")
     cidr = rule.get("cidr")

@@ -41,8 +41,14 @@ def _servers(provisioner: Provisioner, table: AccountTable, count: int, now: flo
         seq = next(provisioner.seqs)
         table.add(
             Server(
-                seq=seq, name=f"server-{seq}", created=now, status="ACTIVE", flavor=flavor.name, image=image.id,
-                zone=zones[index % len(zones)], address=network.host_address(network.DEFAULT_NETWORK, seq),
+                seq=seq,
+                name=f"server-{seq}",
+                created=now,
+                status="ACTIVE",
+                flavor=flavor.name,
+                image=image.id,
+                zone=zones[index % len(zones)],
+                address=network.host_address(network.DEFAULT_NETWORK, seq),
             )
         )
         cores += flavor.vcpus
@@ -55,8 +61,12 @@ def _volumes(provisioner: Provisioner, table: AccountTable, count: int, now: flo
         seq = next(provisioner.seqs)
         table.add(
             Volume(
-                seq=seq, name=f"volume-{seq}", created=now, status="READY",
-                size=POPULATED_VOLUME_GB, zone=zones[index % len(zones)],
+                seq=seq,
+                name=f"volume-{seq}",
+                created=now,
+                status="READY",
+                size=POPULATED_VOLUME_GB,
+                zone=zones[index % len(zones)],
             )
         )
     table.owner.charge({"volumes": count, "volume_gb": count * POPULATED_VOLUME_GB}, enforce=False)
@@ -89,8 +99,12 @@ def _subnets(provisioner: Provisioner, table: AccountTable, count: int, now: flo
         seq = next(provisioner.seqs)
         table.add(
             Subnet(
-                seq=seq, name=f"subnet-{seq}", created=now, status="ACTIVE",
-                network=cidr, zone=zones[index % len(zones)],
+                seq=seq,
+                name=f"subnet-{seq}",
+                created=now,
+                status="ACTIVE",
+                network=cidr,
+                zone=zones[index % len(zones)],
             )
         )
 
@@ -101,8 +115,9 @@ def _keypairs(provisioner: Provisioner, table: AccountTable, count: int, now: fl
         public_key = keys.generate_keypair(rng)[0]
         seq = next(provisioner.seqs)
         table.add(
-            KeyPair(seq=seq, name=f"key-{seq}", created=now, public_key=public_key,
-                    fingerprint=keys.fingerprint(public_key))
+            KeyPair(
+                seq=seq, name=f"key-{seq}", created=now, public_key=public_key, fingerprint=keys.fingerprint(public_key)
+            )
         )
 
 

@@ -43,8 +43,13 @@ class Catalog:
         for name, os, min_disk in PUBLIC_IMAGES:
             self.public_images.add(
                 Image(
-                    seq=next(seqs), name=name, created=created, status="ACTIVE",
-                    os=os, min_disk=min_disk, visibility="public",
+                    seq=next(seqs),
+                    name=name,
+                    created=created,
+                    status="ACTIVE",
+                    os=os,
+                    min_disk=min_disk,
+                    visibility="public",
                 )
             )
         self.locations: dict[str, Table[Location]] = {}

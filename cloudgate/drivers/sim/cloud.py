@@ -181,8 +181,13 @@ class SimCloud:
     ) -> None:
         """Bulk-add settled resources (ACTIVE, READY…) quickly; quotas are not checked but usage counts."""
         counts = {
-            "servers": servers, "volumes": volumes, "snapshots": snapshots, "images": images,
-            "subnets": subnets, "keypairs": keypairs, "security_groups": security_groups,
+            "servers": servers,
+            "volumes": volumes,
+            "snapshots": snapshots,
+            "images": images,
+            "subnets": subnets,
+            "keypairs": keypairs,
+            "security_groups": security_groups,
         }
         bulk.populate(self._provisioner, self._account(project), region, counts)
 

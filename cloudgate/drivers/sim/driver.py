@@ -20,6 +20,7 @@ from cloudgate.drivers.sim.translate import (
     to_native,
 )
 from cloudgate.errors import InvalidRequest
+from cloudgate.fields import declare
 from cloudgate.model import CloudResource, Kind
 
 
@@ -40,7 +41,7 @@ class SimDriver(Driver):
         actions={kind: frozenset(actions) for kind, actions in ACTIONS.items()},
         public_kinds=frozenset({Kind.IMAGE}),
     )
-    create_fields = REQUIRED_FIELDS
+    create_fields = declare(CREATE_FIELDS, REQUIRED_FIELDS)
 
     def __init__(self, config: AccountConfig):
         super().__init__(config)

@@ -102,9 +102,7 @@ MAX_VOLUME_GB = 16_384
 
 
 class Provisioner:
-    def __init__(
-        self, catalog: Catalog, clock: SimClock, delays: Delays, seqs: Iterator[int], key_rng: random.Random
-    ):
+    def __init__(self, catalog: Catalog, clock: SimClock, delays: Delays, seqs: Iterator[int], key_rng: random.Random):
         self.catalog = catalog
         self.clock = clock
         self.delays = delays
@@ -272,9 +270,18 @@ class Provisioner:
         if subnet_id is not None:
             self._check_subnet(owner.table(region, "subnets"), subnet_id, zone)
         server = Server(
-            seq=next(self.seqs), name=params.text(spec["name"], "name"), created=now,
-            tags=params.tags(spec.get("tags", {})), status="BUILD", flavor=flavor.name, image=image.id, zone=zone,
-            address="", key=key, groups=groups, subnet=subnet_id,
+            seq=next(self.seqs),
+            name=params.text(spec["name"], "name"),
+            created=now,
+            tags=params.tags(spec.get("tags", {})),
+            status="BUILD",
+            flavor=flavor.name,
+            image=image.id,
+            zone=zone,
+            address="",
+            key=key,
+            groups=groups,
+            subnet=subnet_id,
         )
         return server, {}
 
@@ -288,9 +295,14 @@ class Provisioner:
             if size < snapshot.size:
                 raise params.invalid(f"size must be at least the snapshot's {snapshot.size} GB")
         volume = Volume(
-            seq=next(self.seqs), name=params.text(spec["name"], "name"), created=now,
-            tags=params.tags(spec.get("tags", {})), status="CREATING", size=size,
-            zone=self._zone(table.region, spec["zone"]), snapshot=snapshot_id,
+            seq=next(self.seqs),
+            name=params.text(spec["name"], "name"),
+            created=now,
+            tags=params.tags(spec.get("tags", {})),
+            status="CREATING",
+            size=size,
+            zone=self._zone(table.region, spec["zone"]),
+            snapshot=snapshot_id,
         )
         return volume, {}
 
@@ -299,8 +311,13 @@ class Provisioner:
         if volume.status not in {"READY", "ATTACHED"}:
             raise SimApiError("InvalidState", f"volume {volume.id} is {volume.status}")
         snapshot = Snapshot(
-            seq=next(self.seqs), name=params.text(spec["name"], "name"), created=now,
-            tags=params.tags(spec.get("tags", {})), status="CREATING", volume=volume.id, size=volume.size,
+            seq=next(self.seqs),
+            name=params.text(spec["name"], "name"),
+            created=now,
+            tags=params.tags(spec.get("tags", {})),
+            status="CREATING",
+            volume=volume.id,
+            size=volume.size,
         )
         return snapshot, {}
 
@@ -319,8 +336,14 @@ class Provisioner:
             os = params.text(spec.get("os_type"), "os_type")
             min_disk = params.integer(spec.get("min_disk", 1), "min_disk", 0, MAX_VOLUME_GB)
         image = Image(
-            seq=next(self.seqs), name=params.text(spec["name"], "name"), created=now,
-            tags=params.tags(spec.get("tags", {})), status="SAVING", os=os, min_disk=min_disk, source=server_id,
+            seq=next(self.seqs),
+            name=params.text(spec["name"], "name"),
+            created=now,
+            tags=params.tags(spec.get("tags", {})),
+            status="SAVING",
+            os=os,
+            min_disk=min_disk,
+            source=server_id,
         )
         return image, {}
 
@@ -333,8 +356,13 @@ class Provisioner:
             cidr = network.parse_cidr(spec["cidr"])
             network.check_free(cidr, taken)
         subnet = Subnet(
-            seq=next(self.seqs), name=params.text(spec["name"], "name"), created=now,
-            tags=params.tags(spec.get("tags", {})), status="BUILD", network=cidr, zone=zone,
+            seq=next(self.seqs),
+            name=params.text(spec["name"], "name"),
+            created=now,
+            tags=params.tags(spec.get("tags", {})),
+            status="BUILD",
+            network=cidr,
+            zone=zone,
         )
         return subnet, {}
 
@@ -352,7 +380,9 @@ class Provisioner:
 
     def _create_security_group(self, table: AccountTable, spec: Mapping[str, Any], now: float) -> tuple[Row, dict]:
         group = SecurityGroup(
-            seq=next(self.seqs), name=self._unique_name(table, spec["name"]), created=now,
+            seq=next(self.seqs),
+            name=self._unique_name(table, spec["name"]),
+            created=now,
             description=params.text(spec.get("description", ""), "description", allow_empty=True),
             rules=params.rules(spec.get("rules", [])),
         )

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cloudgate.core.auth import Principal
-from cloudgate.core.gateway import Gateway
+from cloudgate.app.gateway import Gateway
+from cloudgate.core import Caller, Principal
+from cloudgate.core.auth import ADMIN_ID
 from cloudgate.drivers.sim import Delays, SimApiError, SimClock, SimCloud, get_cloud, register
 
-ADMIN = Principal("admin", "admin", True)
+ADMIN = Caller(Principal(ADMIN_ID, "admin", True))
 
 # Short transitions so that changes made during the demo show within seconds.
 DEMO_DELAYS = Delays(
@@ -95,11 +96,11 @@ def _build_cloud(endpoint: str, seed: int) -> SimCloud:
     for project in DEMO_PROJECTS:
         if project.endpoint == endpoint:
             cloud.add_account(project.access_key, project.secret_key, project.project)
-    for project, collection, spec in STARTING_RESOURCES.get(endpoint, ()):
+    for owner, collection, spec in STARTING_RESOURCES.get(endpoint, ()):
         if "image_id" in spec:
             spec = {**spec, "image_id": _public_image_id(cloud, spec["image_id"])}
-        created = cloud.oob_create(project, collection, **spec)
-        cloud.oob_update(project, collection, created["id"], status=SETTLED_STATUS[collection])
+        created = cloud.oob_create(owner, collection, **spec)
+        cloud.oob_update(owner, collection, created["id"], status=SETTLED_STATUS[collection])
     return cloud
 
 
@@ -120,7 +121,7 @@ async def seed_demo(gateway: Gateway) -> DemoInfo:
     for project in DEMO_PROJECTS:
         if project.account_name is None:
             continue
-        view, _created = await gateway.accounts.register(
+        view, _created = await gateway.core.accounts.register(
             ADMIN, cloud="sim", endpoint=project.endpoint, region=None,
             credentials=project.as_credentials(), name=project.account_name,
         )  # fmt: skip

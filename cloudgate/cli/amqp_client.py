@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Self
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
 from aio_pika.exceptions import PublishError
 
-from cloudgate.amqp.topology import JSON
-from cloudgate.amqp.wire import Query, WireRequest, WireResponse
+from cloudgate.messaging.wire import JSON, Query, WireRequest, WireResponse
 
 DEFAULT_REQUEST_QUEUE = "cloudgate.requests"
 DEFAULT_TIMEOUT_SECONDS = 30.0
@@ -52,7 +52,7 @@ class AmqpClient:
             raise
         return client
 
-    async def __aenter__(self) -> AmqpClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -1,15 +1,15 @@
-"""What the gateway declares on the broker and how its event messages look, in one place for
-the relay, the request consumer, the client and anyone binding a queue to the events."""
+"""The events on the broker: the exchange the relay declares, and how an event message looks and is
+routed, in one place for the relay and anyone binding a queue to the events."""
 
 from __future__ import annotations
 
 import aio_pika
 import orjson
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractExchange
 
+from cloudgate.messaging.wire import JSON
 from cloudgate.store.outbox import Event
 
-JSON = "application/json"
 SEQ_HEADER = "seq"
 
 
@@ -17,11 +17,6 @@ async def declare_events_exchange(channel: AbstractChannel, name: str) -> Abstra
     """The durable topic exchange the events go to; consumers bind their queues with patterns such
     as `sim.*.instance.#` over routing keys `<cloud>.<account>.<kind>.<event type>`."""
     return await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
-
-
-async def declare_request_queue(channel: AbstractChannel, name: str) -> AbstractQueue:
-    """The durable queue every gateway process consumes API requests from (competing consumers)."""
-    return await channel.declare_queue(name, durable=True)
 
 
 def _word(text: str) -> str:

@@ -16,9 +16,9 @@ from typing import Any, NoReturn
 
 from aio_pika.abc import AbstractConnection, AbstractExchange
 
-from cloudgate.amqp.link import Backoff, stay_connected
-from cloudgate.amqp.topology import declare_events_exchange, event_message, routing_key
 from cloudgate.events.hub import EventHub
+from cloudgate.events.topology import declare_events_exchange, event_message, routing_key
+from cloudgate.messaging.link import Backoff, stay_connected
 from cloudgate.settings import Settings
 from cloudgate.store import Store, outbox
 from cloudgate.store import relay as positions

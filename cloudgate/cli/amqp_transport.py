@@ -7,8 +7,8 @@ import asyncio
 
 import httpx
 
-from cloudgate.amqp.client import DEFAULT_REQUEST_QUEUE, DEFAULT_TIMEOUT_SECONDS, AmqpClient, NoGatewayQueue
-from cloudgate.amqp.link import BROKER_FAILURES
+from cloudgate.cli.amqp_client import DEFAULT_REQUEST_QUEUE, DEFAULT_TIMEOUT_SECONDS, AmqpClient, NoGatewayQueue
+from cloudgate.messaging.link import BROKER_FAILURES
 
 
 def _read_timeout(request: httpx.Request) -> float:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import aio_pika
 from aio_pika.abc import AbstractConnection
@@ -22,7 +22,7 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 # What a broker going away looks like; anything else is a bug worth a traceback in the log.
 BROKER_FAILURES = (AMQPError, ChannelInvalidStateError, OSError, TimeoutError)
 
-Session = Callable[[AbstractConnection], Awaitable[None]]
+Session = Callable[[AbstractConnection], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,7 @@ async def stay_connected(
 
         try:
             await _run_session(url, session, heard)
-        except Exception as caught:  # noqa: BLE001 - a supervisor: whatever failed, it connects again
+        except Exception as caught:
             error = _first(caught)
             if isinstance(error, BROKER_FAILURES):
                 log.warning("%s: no broker (%s)", what, str(error) or type(error).__name__)

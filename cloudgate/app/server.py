@@ -1,20 +1,20 @@
-"""Running the gateway in this process: open it, seed the demo, serve HTTP until SIGINT/SIGTERM, close it."""
+"""Running the gateway in this process: open it for its role, seed the demo, serve HTTP (every front-end)
+until SIGINT/SIGTERM, close it."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-import typer
 import uvicorn
 
-from cloudgate.api import create_app
-from cloudgate.cli.serve import LogLevel
+from cloudgate.app.asgi import create_app
+from cloudgate.app.demo import DemoInfo, register_demo_clouds, seed_demo
+from cloudgate.app.gateway import Gateway
 from cloudgate.core.auth import ADMIN_ID
-from cloudgate.core.gateway import Gateway
-from cloudgate.demo import DemoInfo, register_demo_clouds, seed_demo
 from cloudgate.runtime import freeze_startup_objects, tune_gc
 from cloudgate.settings import Settings
 
@@ -48,11 +48,17 @@ class StopRequest:
     def __init__(self) -> None:
         self.server: uvicorn.Server | None = None
         self.requested = False
+        self._stopped = asyncio.Event()
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         self.requested = True
+        self._stopped.set()
         if self.server is not None:
             self.server.should_exit = True
+
+    async def stopped(self) -> None:
+        """Wait for a stop signal (a process that serves no HTTP)."""
+        await self._stopped.wait()
 
     @contextmanager
     def installed(self) -> Iterator[None]:
@@ -66,7 +72,9 @@ class StopRequest:
                 signal.signal(sig, handler)
 
 
-async def run(settings: Settings, log_level: LogLevel) -> None:
+async def run(settings: Settings, log_level: str) -> None:
+    """Serve until a stop signal: every front-end over HTTP unless the role is `worker`, which only
+    runs the background work (polling, the event relay) until then."""
     tune_gc()
     stop = StopRequest()
     with stop.installed():
@@ -74,16 +82,21 @@ async def run(settings: Settings, log_level: LogLevel) -> None:
             register_demo_clouds()  # before the gateway starts: its poller reaches the demo accounts
         gateway = await Gateway.open(settings)
         try:
-            await gateway.start()
+            app = create_app(gateway=gateway)
+            await gateway.start(app)
             demo = await seed_demo(gateway) if settings.demo else None
             freeze_startup_objects()
+            if not settings.runs_front_ends:
+                print(f"cloudgate worker running (role {settings.role})", flush=True)
+                await stop.stopped()
+                return
             config = uvicorn.Config(
-                create_app(gateway=gateway), host=settings.host, port=settings.port, log_level=log_level.value,
-                lifespan="on", timeout_graceful_shutdown=5,
+                app, host=settings.host, port=settings.port, log_level=log_level, lifespan="on",
+                timeout_graceful_shutdown=5,
             )  # fmt: skip
             stop.server = uvicorn.Server(config)
             for line in banner(f"http://{settings.host}:{settings.port}", gateway.admin_secret, demo):
-                typer.echo(line)
+                print(line, flush=True)
             if not stop.requested:
                 await stop.server.serve()
         finally:

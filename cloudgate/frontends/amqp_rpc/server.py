@@ -7,26 +7,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from functools import partial
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 import aio_pika
 import httpx
 import orjson
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
 from starlette.types import ASGIApp
 
-from cloudgate.amqp.link import Backoff, stay_connected
-from cloudgate.amqp.topology import JSON, declare_request_queue
-from cloudgate.amqp.wire import ValidationError, WireRequest, WireResponse
+from cloudgate.messaging.link import Backoff, stay_connected
+from cloudgate.messaging.wire import JSON, ValidationError, WireRequest, WireResponse
 from cloudgate.settings import Settings
-
-if TYPE_CHECKING:
-    from cloudgate.core.gateway import Gateway
 
 log = logging.getLogger("cloudgate.amqp")
 
 # The host requests are addressed to inside this process; nothing resolves it.
 APP_BASE_URL = "http://amqp.cloudgate"
+
+
+async def declare_request_queue(channel: AbstractChannel, name: str) -> AbstractQueue:
+    """The durable queue every gateway process consumes API requests from (competing consumers)."""
+    return await channel.declare_queue(name, durable=True)
 
 
 def _error_response(status: int, code: str, message: str) -> WireResponse:
@@ -48,13 +49,6 @@ class RequestServer:
         self._http = httpx.AsyncClient(transport=transport, base_url=APP_BASE_URL)
         self.consuming = False
         self.answered = 0
-
-    @classmethod
-    def for_gateway(cls, gateway: Gateway) -> RequestServer:
-        """A server over a new API app on `gateway`."""
-        from cloudgate.api import create_app  # imported here: the API imports the gateway, which starts this
-
-        return cls(create_app(gateway=gateway), gateway.settings)
 
     async def run(self) -> NoReturn:
         """Consume requests until cancelled, reconnecting whenever the broker goes away."""

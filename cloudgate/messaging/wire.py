@@ -12,7 +12,9 @@ import binascii
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-__all__ = ["Query", "ValidationError", "WireRequest", "WireResponse"]
+__all__ = ["JSON", "Query", "ValidationError", "WireRequest", "WireResponse"]
+
+JSON = "application/json"  # the content type of every message that carries a request or a response
 
 Query = str | dict[str, str | list[str]]
 

@@ -1,0 +1,31 @@
+"""The one ASGI app of a gateway process: every front-end under its own prefix, each with its own
+middleware and error format; /v1 (with the service routes and the docs) answers every other path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from cloudgate.api import create_api
+from cloudgate.api.auth import CoreSource
+from cloudgate.settings import Settings
+
+Lifespan = Callable[[Any], AbstractAsyncContextManager[None]]
+
+
+class FrontEnds(Starlette):
+    """The front-ends over the core `core_source` returns; `v1` is the native API's own app."""
+
+    def __init__(self, core_source: CoreSource, settings: Settings, *, lifespan: Lifespan | None = None):
+        self.v1 = create_api(core_source, settings)
+        mounts: list[Mount] = []
+        super().__init__(routes=mounts, lifespan=lifespan)
+        self.router.default = self.v1  # no route of its own: /v1 answers (and 404s in its own shape)
+
+    def openapi(self) -> dict[str, Any]:
+        """The /v1 API's OpenAPI document."""
+        return self.v1.openapi()

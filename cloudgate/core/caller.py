@@ -1,0 +1,49 @@
+"""Who is asking, and in which context: every call of the core takes a `Caller`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from cloudgate.model import new_request_id
+
+# A scope names, per service, the cloud (account) a request uses: {"compute": "acc-…", "image": "CloudTwo"}.
+Scope = Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A gateway client, authenticated by its token or by a foreign credential it was issued."""
+
+    client_id: str
+    name: str
+    is_admin: bool
+    token_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The principal, the scope the request runs in (empty: each resource in its own account), the
+    request's id (carried into the operations it starts), and its idempotency key. A foreign credential
+    or a project-scoped token binds the caller to one `account` (and a `region` of it): such a caller
+    sees and changes only that account's resources and its endpoint's public ones."""
+
+    principal: Principal
+    scope: Scope = field(default_factory=dict)
+    request_id: str = field(default_factory=new_request_id)
+    idempotency_key: str | None = None
+    account_id: str | None = None
+    region: str | None = None
+
+    @property
+    def client_id(self) -> str:
+        return self.principal.client_id
+
+    @property
+    def is_admin(self) -> bool:
+        # A caller bound to one account acts within it, whatever its client may do elsewhere.
+        return self.principal.is_admin and self.account_id is None
+
+    def keyed(self, idempotency_key: str | None) -> Caller:
+        """The same caller with an idempotency key for its next mutation."""
+        return replace(self, idempotency_key=idempotency_key)

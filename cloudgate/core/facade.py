@@ -1,0 +1,81 @@
+"""`Core`: the one public face of the gateway. Front-ends (/v1, AMQP request/reply, the foreign APIs,
+the dashboard) and the CLI's server side call it and nothing else; every call takes a `Caller`.
+The store, the driver pool and the poller stay behind it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cloudgate.connections import DriverPool
+from cloudgate.core.accounts import Accounts
+from cloudgate.core.auth import Auth
+from cloudgate.core.caller import Caller
+from cloudgate.core.credentials import ForeignCredentials
+from cloudgate.core.events import Events
+from cloudgate.core.operations import Operations
+from cloudgate.core.resources import Resources
+from cloudgate.drivers.base import driver_types
+from cloudgate.errors import Forbidden
+from cloudgate.events.hub import EventHub
+from cloudgate.events.relay import EventRelay, RelayStatus
+from cloudgate.fields import required_fields
+from cloudgate.poller.observation import Observation
+from cloudgate.sealing import Sealer
+from cloudgate.settings import Settings
+from cloudgate.store import Store
+from cloudgate.store.accounts import list_accounts
+
+
+class Core:
+    """Clients and tokens (`auth`), accounts, resources, operations, events and foreign credentials."""
+
+    def __init__(
+        self, settings: Settings, store: Store, sealer: Sealer, hub: EventHub, pool: DriverPool,
+        observation: Observation, relay: EventRelay | None = None,
+    ):  # fmt: skip
+        self.settings = settings
+        self.auth = Auth(store, settings.token_ttl_seconds, settings.token_recheck_seconds)
+        self.credentials = ForeignCredentials(store, sealer, settings.token_recheck_seconds)
+        self.accounts = Accounts(store, pool, sealer, observation, self.credentials, settings.max_clock_skew_seconds)
+        self.resources = Resources(store)
+        self.operations = Operations(store, pool, observation, sealer, settings)
+        self.events = Events(store, hub, settings.events_page_max)
+        self._store = store
+        self._pool = pool
+        self._observation = observation
+        self._relay = relay
+
+    @staticmethod
+    def clouds() -> dict[str, dict[str, Any]]:
+        """Installed cloud types: what each can do, and the fields a create of each kind takes."""
+        return {
+            name: {
+                "capabilities": driver.capabilities.to_dict(),
+                "create_fields": {
+                    kind.value: sorted(names) for kind, names in required_fields(driver.create_fields).items()
+                },
+                "fields": {
+                    kind.value: {name: spec.to_dict() for name, spec in fields.items()}
+                    for kind, fields in driver.create_fields.items()
+                },
+            }
+            for name, driver in sorted(driver_types().items())
+        }
+
+    def relay_status(self) -> RelayStatus | None:
+        """The event relay to AMQP, when this process runs one."""
+        return self._relay.status() if self._relay is not None else None
+
+    async def resync(self, caller: Caller) -> int:
+        """Forget every resource and rebuild from the clouds (accounts and clients stay); returns how
+        many records were rebuilt. Admin only."""
+        if not caller.is_admin:
+            raise Forbidden("only an admin client can resync the gateway")
+        async with self._store.read() as conn:
+            account_ids = [account.id for account in await list_accounts(conn)]
+
+        async def kinds_of(account_id: str) -> Any:
+            driver, _ref = await self._pool.get(account_id)
+            return driver.capabilities.kinds
+
+        return await self._observation.rebuild(account_ids, kinds_of)

@@ -1,0 +1,1 @@
+"""What every HTTP front-end shares: request ids and the process's HTTP metrics."""
