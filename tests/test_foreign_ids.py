@@ -71,7 +71,8 @@ async def test_a_resync_gives_the_same_foreign_ids(sim_gateway: SimWorld):
     await sim_gateway.poll_all(account)
     before = {(r.kind, r.id): (to_uuid(r.id), to_gce_id(r.id)) for r in await sim_gateway.stored(account)}
 
-    await core.resync(sim_gateway.admin)
+    await core.operations.resync(sim_gateway.admin, rebuild=True)
+    await sim_gateway.settle()
 
     after = {(r.kind, r.id): (to_uuid(r.id), to_gce_id(r.id)) for r in await sim_gateway.stored(account)}
     assert after == before

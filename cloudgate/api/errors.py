@@ -86,6 +86,8 @@ def http_error_handler(served: frozenset[str]) -> Callable[[Request, Exception],
 
 
 def _field_name(location: tuple[Any, ...]) -> str:
+    if location[:1] == ("query",):  # a repeated query parameter is named as one: query.tag, not query.tag.0
+        location = tuple(part for part in location if not isinstance(part, int))
     return ".".join(str(part) for part in location)
 
 

@@ -198,23 +198,35 @@ class ResourcePage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
+def _values(max_length: int, description: str) -> Any:
+    return Field(None, max_length=100, description=f"{description} Repeat for any of several values.")
+
+
+Text200 = Annotated[str, Field(max_length=200)]
+Text500 = Annotated[str, Field(max_length=500)]
+
+
 class ResourceFilters(BaseModel):
-    account: str | None = Field(None, max_length=200)
-    cloud: str | None = Field(None, max_length=100)
-    datacenter: str | None = Field(None, max_length=500)
-    state: str | None = Field(None, max_length=100)
-    name: str | None = Field(None, max_length=500)
-    tag: str | None = Field(None, max_length=1000, pattern=r"^[^=]+=", description="`key=value`")
-    cloud_id: str | None = Field(None, max_length=500)
+    """Listing filters: each an exact match, repeated for any of several values; `account` is what the
+    account can use (its own and its endpoint's public resources), by id or name; `datacenter` by
+    gateway id, cloud id or name."""
+
+    id: list[Text200] | None = _values(200, "Gateway id.")
+    account: list[Text200] | None = _values(200, "Account id or name.")
+    cloud: list[Annotated[str, Field(max_length=100)]] | None = _values(100, "Cloud type.")
+    datacenter: list[Text500] | None = _values(500, "Datacenter: gateway id, cloud id or name.")
+    state: list[Annotated[str, Field(max_length=100)]] | None = _values(100, "Normalized state.")
+    name: list[Text500] | None = _values(500, "Name.")
+    tag: list[Annotated[str, Field(max_length=1000, pattern=r"^[^=]+=")]] | None = Field(
+        None, max_length=20, description="`key=value`; repeat for several tags that must all match."
+    )
+    cloud_id: list[Text500] | None = _values(500, "The cloud's own id.")
 
     def query(self, kind: Kind, *, cursor: str | None, limit: int) -> ResourceQuery:
-        """The core's query for these filters: each an exact match, `tag` a key=value pair."""
+        """The core's query for these filters."""
         given = self.model_dump(exclude_none=True)
-        tags: tuple[TagMatch, ...] = ()
-        if "tag" in given:
-            key, _, value = given.pop("tag").partition("=")
-            tags = (TagMatch(key, (value,)),)
-        matches = tuple(Match(name, (value,)) for name, value in given.items())
+        tags = tuple(TagMatch(key, (value,)) for key, _, value in (tag.partition("=") for tag in given.pop("tag", ())))
+        matches = tuple(Match(name, tuple(values)) for name, values in given.items())
         return ResourceQuery(kind=kind, matches=matches, tags=tags, cursor=cursor, limit=limit)
 
 
@@ -230,15 +242,27 @@ class ResourceSpec(BaseModel):
 
 class OperationOut(View):
     id: str
-    account: str
-    kind: str
+    account: str | None = Field(description="null for a resync of every account.")
+    kind: str = Field(description="The resource's kind, or `account` for a resync.")
     resource_id: str
-    action: str = Field(description="`create`, `edit`, `destroy`, or an action name.")
+    action: str = Field(description="`create`, `edit`, `destroy`, `resync`, or an action name.")
     state: str = Field(description="`pending`, `running`, `succeeded` or `failed`.")
     error: ErrorInfo | None
     result: dict[str, Any] | None
+    progress: dict[str, Any] | None = Field(None, description="`{done, total, unit}` while a long operation runs.")
+    request_id: str | None = Field(None, description="The `X-Request-Id` of the request that started it.")
     created_at: float
     updated_at: float
+
+
+class OperationPage(BaseModel):
+    items: list[OperationOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
+
+
+class ResyncRequest(BaseModel):
+    account: str | None = Field(None, min_length=1, max_length=200, description="One account; every one when absent.")
+    rebuild: bool = Field(False, description="Forget the stored resources before listing them again.")
 
 
 class CreateAccepted(BaseModel):

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
@@ -19,6 +20,13 @@ from cloudgate.store import clients as rows
 ADMIN_ID = "admin"
 _SCRYPT = {"length": 32, "n": 2**14, "r": 8, "p": 1}
 CHECKED_TOKENS_KEPT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    expires_at: float
+    client_id: str
 
 
 def hash_secret(secret: str) -> str:
@@ -79,19 +87,22 @@ class Auth:
         async with self._store.read() as conn:
             return await rows.list_clients(conn)
 
-    async def issue_token(self, client_id: str, secret: str) -> tuple[str, float]:
-        """Exchange a client's id and secret for a bearer token; returns (token, expires_at)."""
+    async def issue_token(self, client_id: str, secret: str) -> IssuedToken:
+        """Exchange a client's id (or its name, when no other client has it) and secret for a bearer token."""
         async with self._store.read() as conn:
             client = await rows.get_client(conn, client_id)
+            if client is None:
+                named = await rows.clients_named(conn, client_id)
+                client = named[0] if len(named) == 1 else None
         # scrypt is deliberately slow (~70 ms): keep it off the event loop.
         if client is None or not await asyncio.to_thread(secret_matches, secret, client.secret_hash):
             raise Unauthenticated("unknown client id or wrong secret")
         token = "cgt_" + secrets.token_urlsafe(32)
         now = time.time()
-        row = rows.TokenRow(f"tok-{secrets.token_hex(8)}", client_id, token_digest(token), now, now + self._ttl, None)
+        row = rows.TokenRow(f"tok-{secrets.token_hex(8)}", client.id, token_digest(token), now, now + self._ttl, None)
         async with self._store.write() as conn:
             await rows.insert_token(conn, row)
-        return token, row.expires_at
+        return IssuedToken(token, row.expires_at, client.id)
 
     async def authenticate(self, token: str) -> Principal:
         """The client a bearer token belongs to; Unauthenticated when it is unknown, revoked or expired."""

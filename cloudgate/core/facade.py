@@ -9,13 +9,11 @@ from typing import Any
 from cloudgate.connections import DriverPool
 from cloudgate.core.accounts import Accounts
 from cloudgate.core.auth import Auth
-from cloudgate.core.caller import Caller
 from cloudgate.core.credentials import ForeignCredentials
 from cloudgate.core.events import Events
 from cloudgate.core.operations import Operations
 from cloudgate.core.resources import Resources
 from cloudgate.drivers.base import driver_types
-from cloudgate.errors import Forbidden
 from cloudgate.events.hub import EventHub
 from cloudgate.events.relay import EventRelay, RelayStatus
 from cloudgate.fields import required_fields
@@ -23,7 +21,6 @@ from cloudgate.poller.observation import Observation
 from cloudgate.sealing import Sealer
 from cloudgate.settings import Settings
 from cloudgate.store import Store
-from cloudgate.store.accounts import list_accounts
 
 
 class Core:
@@ -40,9 +37,6 @@ class Core:
         self.resources = Resources(store)
         self.operations = Operations(store, pool, observation, sealer, settings)
         self.events = Events(store, hub, settings.events_page_max)
-        self._store = store
-        self._pool = pool
-        self._observation = observation
         self._relay = relay
 
     @staticmethod
@@ -65,17 +59,3 @@ class Core:
     def relay_status(self) -> RelayStatus | None:
         """The event relay to AMQP, when this process runs one."""
         return self._relay.status() if self._relay is not None else None
-
-    async def resync(self, caller: Caller) -> int:
-        """Forget every resource and rebuild from the clouds (accounts and clients stay); returns how
-        many records were rebuilt. Admin only."""
-        if not caller.is_admin:
-            raise Forbidden("only an admin client can resync the gateway")
-        async with self._store.read() as conn:
-            account_ids = [account.id for account in await list_accounts(conn)]
-
-        async def kinds_of(account_id: str) -> Any:
-            driver, _ref = await self._pool.get(account_id)
-            return driver.capabilities.kinds
-
-        return await self._observation.rebuild(account_ids, kinds_of)

@@ -4,12 +4,15 @@ resource until it settles. Intent and observation go through the poller's `Obser
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
+import builtins
 import hashlib
 import json
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,19 +26,22 @@ from cloudgate.core.references import resolve
 from cloudgate.drivers.base import Capabilities, Driver
 from cloudgate.errors import (
     CloudgateError,
+    Forbidden,
     IdempotencyKeyReused,
     Interrupted,
     InvalidRequest,
     NotFound,
     OperationFailed,
     OperationTimeout,
-)  # fmt: skip
+)
 from cloudgate.fields import GENERIC_FIELDS, check
 from cloudgate.model import INITIAL_STATE, SETTLED_STATES, Kind, ResourceRecord, new_gateway_id
 from cloudgate.poller.observation import Observation
+from cloudgate.query import MAX_PAGE
 from cloudgate.sealing import Sealer
 from cloudgate.settings import Settings
 from cloudgate.store import Store
+from cloudgate.store import accounts as account_rows
 from cloudgate.store import operations as op_rows
 from cloudgate.store import resources as rows
 from cloudgate.store.operations import OperationRow
@@ -56,13 +62,19 @@ GONE_STATES = frozenset({"deleted", "terminated"})
 Change = Callable[[Driver, AccountRef, ResourceRecord, dict[str, Any]], Awaitable[None]]
 
 
+RESYNC_KIND = "account"  # the kind column of an operation on accounts, not on one resource
+EVERY_ACCOUNT = "*"  # the resource of a resync of every account
+OPERATION_STATES = frozenset({"pending", "running", "succeeded", "failed"})
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """An operation as its client sees it."""
+    """An operation as its client sees it: on one resource (`kind` a resource kind), or on accounts
+    (`kind` "account", a resync)."""
 
     id: str
     account_id: str
-    kind: Kind
+    kind: str
     resource_id: str
     action: str  # create | edit | destroy | an action name
     state: str  # pending | running | succeeded | failed
@@ -71,20 +83,43 @@ class Operation:
     created_at: float
     updated_at: float
     request_id: str | None
+    progress: dict[str, Any] | None = None  # {"done", "total", "unit"} of a long operation
 
     @classmethod
     def of(cls, row: OperationRow, result: dict[str, Any] | None = None) -> Operation:
-        return cls(row.id, row.account_id, Kind(row.kind), row.resource_id, row.action, row.state, row.error,
-                   result if result is not None else row.result, row.created_at, row.updated_at, row.request_id)  # fmt: skip
+        return cls(row.id, row.account_id, row.kind, row.resource_id, row.action, row.state, row.error,
+                   result if result is not None else row.result, row.created_at, row.updated_at, row.request_id,
+                   row.progress)  # fmt: skip
 
     @property
     def finished(self) -> bool:
         return self.state in ("succeeded", "failed")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "account": self.account_id, "kind": self.kind.value, "resource_id": self.resource_id,
+        return {"id": self.id, "account": self.account_id or None, "kind": self.kind, "resource_id": self.resource_id,
                 "action": self.action, "state": self.state, "error": self.error, "result": self.result,
-                "created_at": self.created_at, "updated_at": self.updated_at, "request_id": self.request_id}  # fmt: skip
+                "progress": self.progress, "created_at": self.created_at, "updated_at": self.updated_at,
+                "request_id": self.request_id}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class OperationPage:
+    operations: list[Operation]
+    next_cursor: str | None
+
+
+def _operation_cursor(row: OperationRow) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([row.created_at, row.id])).decode().rstrip("=")
+
+
+def _decode_operation_cursor(cursor: str) -> tuple[float, str]:
+    try:
+        at, last_id = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(at, int | float) or not isinstance(last_id, str):
+            raise TypeError(cursor)
+        return float(at), last_id
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise InvalidRequest("invalid pagination cursor", details={"field": "cursor"}) from exc
 
 
 def fingerprint(caller: Caller, route: str, body: Mapping[str, Any]) -> str | None:
@@ -123,6 +158,31 @@ class Operations:
             opened = {k: v for k, v in row.result.items() if k != "sealed"}
             return Operation.of(row, {**opened, **self._sealer.open(row.result["sealed"].encode())})
         return Operation.of(row)
+
+    async def list(
+        self, caller: Caller, *, account_id: str | None = None, states: Sequence[str] = (), limit: int = 100,
+        cursor: str | None = None,
+    ) -> OperationPage:  # fmt: skip
+        """The caller's operations (every client's, for an admin), newest first."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_PAGE}", details={"field": "limit"})
+        unknown = sorted(set(states) - OPERATION_STATES)
+        if unknown:
+            raise InvalidRequest(
+                f"no operation state {unknown[0]!r} (states: {', '.join(sorted(OPERATION_STATES))})",
+                details={"field": "state"},
+            )
+        account_id = account_id or caller.account_id
+        async with self._store.read() as conn:
+            if account_id is not None:
+                await visible_account(conn, caller, account_id)
+            found = await op_rows.list_operations(
+                conn, client_id=None if caller.is_admin else caller.client_id, account_id=account_id,
+                states=list(states), before=_decode_operation_cursor(cursor) if cursor else None, limit=limit + 1,
+            )  # fmt: skip
+        page = found[:limit]
+        more = len(found) > limit
+        return OperationPage([Operation.of(row) for row in page], _operation_cursor(page[-1]) if more else None)
 
     # -- requests --------------------------------------------------------------------------
 
@@ -212,6 +272,48 @@ class Operations:
         op = await self._record_operation(caller, ref, record, action, dict(params), digest)
         self._launch(op, lambda: work(driver, ref, record, cloud_params))
         return Operation.of(op)
+
+    async def resync(self, caller: Caller, account_id: str | None = None, *, rebuild: bool = False) -> Operation:
+        """List every kind of one account (every account, with None) again now, as an operation whose
+        progress counts the listings: what the store lost comes back at once, not after the longest
+        poll interval. `rebuild` forgets the stored resources first (ids come back the same). Admin only."""
+        if not caller.is_admin:
+            raise Forbidden("only an admin client can resync")
+        async with self._store.read() as conn:
+            if account_id is not None:
+                await visible_account(conn, caller, account_id)
+                account_ids = [account_id]
+            else:
+                account_ids = [row.id for row in await account_rows.list_accounts(conn)]
+        now = time.time()
+        op = OperationRow(
+            f"op-{secrets.token_hex(10)}", caller.client_id, account_id or "", RESYNC_KIND,
+            account_id or EVERY_ACCOUNT, "resync", {"rebuild": rebuild}, "pending", None, None, None, now, now,
+            request_id=caller.request_id,
+        )  # fmt: skip
+        async with self._store.write() as conn:
+            await op_rows.insert_operation(conn, op)
+        self._launch(op, lambda: self._do_resync(op.id, account_ids, rebuild, whole=account_id is None))
+        return Operation.of(op)
+
+    async def _do_resync(
+        self, operation_id: str, account_ids: builtins.list[str], rebuild: bool, *, whole: bool
+    ) -> dict[str, Any]:
+        pairs = [(account_id, kind) for account_id in account_ids
+                 for kind in sorted((await self._pool.get(account_id))[0].capabilities.kinds)]  # fmt: skip
+        if rebuild:
+            await self._observation.forget_resources(None if whole else account_ids)
+        failed: dict[str, Any] = {}
+        for done, (account_id, kind) in enumerate(pairs, start=1):
+            result = await self._observation.refresh(account_id, kind)
+            if result.error is not None:
+                failed[f"{account_id}/{kind.value}"] = result.error.to_dict()
+            progress = {"done": done, "total": len(pairs), "unit": "listings"}
+            async with self._store.write() as conn:
+                await op_rows.set_progress(conn, operation_id, progress, time.time())
+        if failed:
+            raise OperationFailed(f"{len(failed)} of {len(pairs)} listings failed", details={"failed": failed})
+        return {"records": await self._observation.stored(None if whole else account_ids), "listings": len(pairs)}
 
     # -- helpers for requests --------------------------------------------------------------
 

@@ -16,11 +16,11 @@ from cloudgate.connections import AccountRef
 from cloudgate.core.access import Visibility, visibility
 from cloudgate.core.caller import Caller
 from cloudgate.errors import InvalidRequest, NotFound
-from cloudgate.model import Kind, ResourceRecord
-from cloudgate.query import DocumentPage, Page, ResourceQuery, SortKey
+from cloudgate.model import STATES, Kind, ResourceRecord, kind_of_id
+from cloudgate.query import DocumentPage, Match, Page, ResourceQuery, SortKey, Value
 from cloudgate.store import Store
 from cloudgate.store import resources as rows
-from cloudgate.store.accounts import get_account
+from cloudgate.store.accounts import AccountRow, list_accounts
 
 
 def encode_cursor(query: ResourceQuery, last: Sequence[Any]) -> str:
@@ -60,9 +60,9 @@ class Resources:
         """One page of the records the query matches, the cursor of the next (None at the end) and,
         when asked for, how many match in all."""
         async with self._store.read() as conn:
-            scopes, after = await self._bounds(conn, caller, query)
-            found = await rows.query(conn, query, scopes=scopes, after=after, limit=query.limit + 1)
-            total = await rows.count(conn, query, scopes=scopes) if query.count else None
+            resolved, scopes, after = await self._bounds(conn, caller, query)
+            found = await rows.query(conn, resolved, scopes=scopes, after=after, limit=query.limit + 1)
+            total = await rows.count(conn, resolved, scopes=scopes) if query.count else None
         records = found[: query.limit]
         more = len(found) > query.limit and query.offset is None
         return Page(records, encode_cursor(query, sort_values(records[-1], query.order)) if more else None, total)
@@ -70,33 +70,36 @@ class Resources:
     async def documents(self, caller: Caller, query: ResourceQuery) -> DocumentPage:
         """`query` as the records' stored JSON documents, the form /v1 serves a page in."""
         async with self._store.read() as conn:
-            scopes, after = await self._bounds(conn, caller, query)
-            found = await rows.query_documents(conn, query, scopes=scopes, after=after, limit=query.limit + 1)
+            resolved, scopes, after = await self._bounds(conn, caller, query)
+            found = await rows.query_documents(conn, resolved, scopes=scopes, after=after, limit=query.limit + 1)
         page = found[: query.limit]
         more = len(found) > query.limit and query.offset is None
         return DocumentPage([document for _keys, document in page], encode_cursor(query, page[-1][0]) if more else None)
 
     async def _bounds(
         self, conn: AsyncConnection, caller: Caller, query: ResourceQuery
-    ) -> tuple[frozenset[str] | None, tuple[Any, ...] | None]:
-        """The scopes the query may read, and the sort values its page starts after."""
+    ) -> tuple[ResourceQuery, frozenset[str] | None, tuple[Any, ...] | None]:
+        """The query with its values checked and names resolved, the scopes it may read, and the
+        sort values its page starts after."""
         seen = await visibility(conn, caller)
         scopes = seen.scopes
+        _check_states(query)
         accounts = query.matching("account")
         if accounts is not None:
             # What the accounts can use: their own resources and those their endpoints publish.
             usable: set[str] = set()
-            for account_id in accounts:
-                account = await get_account(conn, str(account_id)) if seen.sees_account(str(account_id)) else None
-                if account is not None:
-                    usable |= {account.id, AccountRef.of(account).public_scope}
+            for account in await _named_accounts(conn, caller, seen, accounts):
+                usable |= {account.id, AccountRef.of(account).public_scope}
             scopes = frozenset(usable) if scopes is None else frozenset(usable) & scopes
+        datacenters = query.matching("datacenter")
+        if datacenters is not None:
+            query = _replaced(query, Match("datacenter", await _datacenter_ids(conn, scopes, datacenters)))
         after = None
         if query.cursor is not None:
             after = decode_cursor(query, query.cursor)
         elif query.marker is not None:
             after = await self._marker(conn, seen, query)
-        return scopes, after
+        return query, scopes, after
 
     @staticmethod
     async def _marker(conn: AsyncConnection, seen: Visibility, query: ResourceQuery) -> tuple[Any, ...]:
@@ -133,6 +136,62 @@ class Resources:
 
     async def _shows(self, conn: AsyncConnection, caller: Caller, kind: Kind, scope: str, wanted: Kind | None) -> bool:
         return (wanted is None or kind == wanted) and (await visibility(conn, caller)).sees_scope(scope)
+
+
+def _check_states(query: ResourceQuery) -> None:
+    """A state the kind does not have is a mistake in the query, not an empty answer."""
+    states = query.matching("state")
+    if states is None or query.kind is None:
+        return
+    unknown = sorted(str(state) for state in states if state not in STATES[query.kind])
+    if unknown:
+        raise InvalidRequest(
+            f"a {query.kind.value.replace('_', ' ')} has no state {unknown[0]!r} "
+            f"(its states: {', '.join(sorted(STATES[query.kind]))})",
+            details={"field": "state"},
+        )
+
+
+async def _named_accounts(
+    conn: AsyncConnection, caller: Caller, seen: Visibility, named: Sequence[Value]
+) -> list[AccountRow]:
+    """The accounts named (by id, or by a name unique among those the caller may use); NotFound for
+    any other, so an account the caller cannot see is told from none."""
+    visible = await list_accounts(conn, None if caller.principal.is_admin else caller.client_id)
+    visible = [account for account in visible if seen.sees_account(account.id)]
+    found = []
+    for value in named:
+        matching = [a for a in visible if a.id == value] or [a for a in visible if a.name == value]
+        if len(matching) != 1:
+            why = "names more than one account; give its id" if matching else "not found"
+            raise NotFound(f"account {value} {why}", details={"field": "account"})
+        found.append(matching[0])
+    return found
+
+
+async def _datacenter_ids(
+    conn: AsyncConnection, scopes: frozenset[str] | None, named: Sequence[Value]
+) -> tuple[Value, ...]:
+    """The cloud ids of the datacenters named by gateway id, cloud id or name among `scopes`."""
+    ids: list[Value] = []
+    for value in named:
+        text = str(value)
+        match = Match("id", (text,)) if kind_of_id(text) == Kind.DATACENTER else None
+        for by in (match, Match("cloud_id", (text,)), Match("name", (text,))):
+            if by is None:
+                continue
+            found = await rows.query(conn, ResourceQuery(kind=Kind.DATACENTER, matches=(by,)), scopes=scopes)
+            if found:
+                ids += [record.cloud_id for record in found if record.cloud_id is not None]
+                break
+        else:
+            raise InvalidRequest(f"no datacenter {text!r} is visible to you", details={"field": "datacenter"})
+    return tuple(ids)
+
+
+def _replaced(query: ResourceQuery, match: Match) -> ResourceQuery:
+    """The query with `match` in place of its match on the same field."""
+    return dataclasses.replace(query, matches=tuple(match if m.field == match.field else m for m in query.matches))
 
 
 def _not_found(resource_id: str, kind: Kind | None) -> NotFound:

@@ -114,13 +114,13 @@ class Observation:
         """Stop polling a removed account."""
         self._poller.forget(account_id)
 
-    async def rebuild(self, account_ids: list[str], kinds_of: Callable[[str], Awaitable[frozenset[Kind]]]) -> int:
-        """Forget every resource and list every (account, kind) again; how many records came back.
-        Ids come back the same: derived from cloud ids, or kept aliases."""
+    async def forget_resources(self, scopes: list[str] | None) -> None:
+        """Drop the stored resources of `scopes` (every one with None), without events, before they are
+        listed again (a rebuild). Ids come back the same: derived from cloud ids, or kept aliases."""
         async with self._store.write() as conn:
-            await rows.wipe(conn)
-        for account_id in account_ids:
-            for kind in sorted(await kinds_of(account_id)):
-                await self._poller.poll(account_id, kind)
+            await rows.wipe(conn, scopes)
+
+    async def stored(self, scopes: list[str] | None) -> int:
+        """How many resources the store holds in `scopes` (every one with None)."""
         async with self._store.read() as conn:
-            return await rows.count(conn, rows.EVERYTHING, scopes=None)
+            return await rows.count(conn, rows.EVERYTHING, scopes=scopes)

@@ -38,6 +38,10 @@ async def get_client(conn: AsyncConnection, client_id: str) -> ClientRow | None:
     return ClientRow(**row) if row else None
 
 
+async def clients_named(conn: AsyncConnection, name: str) -> list[ClientRow]:
+    return [ClientRow(**row) for row in (await conn.execute(select(clients).where(clients.c.name == name))).mappings()]
+
+
 async def list_clients(conn: AsyncConnection) -> list[ClientRow]:
     return [ClientRow(**row) for row in (await conn.execute(select(clients).order_by(clients.c.created_at))).mappings()]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloudgate.store.schema import operations
@@ -29,6 +29,7 @@ class OperationRow:
     request_id: str | None = None
     scope: dict[str, str] | None = None
     fingerprint: str | None = None  # digest of the request an idempotency key was used for
+    progress: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +60,33 @@ async def by_idempotency_key(conn: AsyncConnection, client_id: str, key: str) ->
     query = select(operations).where(operations.c.client_id == client_id, operations.c.idempotency_key == key)
     row = (await conn.execute(query)).mappings().first()
     return OperationRow(**row) if row else None
+
+
+async def list_operations(
+    conn: AsyncConnection, *, client_id: str | None, account_id: str | None = None, states: list[str] | None = None,
+    before: tuple[float, str] | None = None, limit: int = 100,
+) -> list[OperationRow]:  # fmt: skip
+    """Operations newest first: one client's (every client's with None), optionally of one account and in
+    some states, after the (created_at, id) of the last one seen."""
+    query = select(operations).order_by(operations.c.created_at.desc(), operations.c.id.desc()).limit(limit)
+    if client_id is not None:
+        query = query.where(operations.c.client_id == client_id)
+    if account_id is not None:
+        query = query.where(operations.c.account_id == account_id)
+    if states:
+        query = query.where(operations.c.state.in_(states))
+    if before is not None:
+        at, last_id = before
+        query = query.where(
+            or_(operations.c.created_at < at, and_(operations.c.created_at == at, operations.c.id < last_id))
+        )
+    return [OperationRow(**row) for row in (await conn.execute(query)).mappings()]
+
+
+async def set_progress(conn: AsyncConnection, operation_id: str, progress: dict[str, Any], at: float) -> None:
+    await conn.execute(
+        update(operations).where(operations.c.id == operation_id).values(progress=progress, updated_at=at)
+    )
 
 
 async def unfinished(conn: AsyncConnection) -> list[OperationRow]:

@@ -314,7 +314,9 @@ async def all_records(conn: AsyncConnection) -> list[ResourceRecord]:
     return [record_from_row(row) for row in await conn.execute(select(*_RECORD_SELECT).order_by(resources.c.id))]
 
 
-async def wipe(conn: AsyncConnection) -> int:
-    """Forget all resource state (not accounts, clients or aliases): a resync rebuilds it."""
-    result = await conn.execute(delete(resources))
+async def wipe(conn: AsyncConnection, scopes: Collection[str] | None = None) -> int:
+    """Forget the resource state of `scopes`, every scope with None (not accounts, clients or aliases):
+    a resync rebuilds it."""
+    statement = delete(resources) if scopes is None else delete(resources).where(resources.c.scope.in_(list(scopes)))
+    result = await conn.execute(statement)
     return result.rowcount or 0

@@ -156,8 +156,10 @@ operations = Table(
     Column("request_id", String(64)),  # the request that started it
     Column("scope", JSON),  # the caller's scope ({"image": "CloudTwo", …}), null when empty
     Column("fingerprint", String(64)),  # digest of what the idempotency key was used for (route and body)
+    Column("progress", JSON),  # {"done", "total", "unit"} while a long operation runs
     UniqueConstraint("client_id", "idempotency_key", name="uq_operations_idempotency"),
 )
+Index("ix_operations_client_created", operations.c.client_id, operations.c.created_at)
 
 # Signing credentials the gateway issues for foreign APIs (EC2 access keys, CloudStack API keys): one
 # per (client, account) or more. The secret is sealed like cloud credentials, so signatures can be

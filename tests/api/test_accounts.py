@@ -123,7 +123,8 @@ async def test_removing_an_account_withdraws_access_and_its_resources(
     assert (await bob.get("/v1/datacenters", params={"account": alice_account})).json()["items"]
     # The last client to let go deletes the account, and its resources with it.
     assert (await bob.delete(f"/v1/accounts/{alice_account}")).status_code == 204
-    assert (await bob.get("/v1/datacenters", params={"account": alice_account})).json()["items"] == []
+    assert (await bob.get("/v1/datacenters", params={"account": alice_account})).status_code == 404
+    assert (await bob.get("/v1/datacenters")).json()["items"] == []
     assert (await bob.delete(f"/v1/accounts/{alice_account}")).status_code == 404
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from cloudgate.app import Gateway
 from cloudgate.drivers.sim import SimCloud
+from cloudgate.store.schema import resources
 from tests.api.conftest import Caller, eventually, feed_position, finished_operation, instance_spec
 
 
@@ -232,3 +233,56 @@ async def test_public_resources_cannot_be_changed(alice: Caller, alice_account: 
 async def test_unknown_operations_are_not_found(alice: Caller):
     response = await alice.get("/v1/operations/op-0000")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+async def test_operations_are_listed_newest_first_by_their_client(
+    alice: Caller, bob: Caller, admin: Caller, alice_account: str, bob_account: str, gateway: Gateway
+):
+    for name in ("k1", "k2", "k3"):
+        assert (await alice.post("/v1/keypairs", json={"account": alice_account, "name": name})).status_code == 202
+    assert (await bob.post("/v1/keypairs", json={"account": bob_account, "name": "b"})).status_code == 202
+    await gateway.core.operations.wait_idle()
+
+    first = (await alice.get("/v1/operations", params={"limit": 2})).json()
+    rest = (await alice.get("/v1/operations", params={"limit": 2, "cursor": first["next_cursor"]})).json()
+    listed = first["items"] + rest["items"]
+    assert rest["next_cursor"] is None and len(listed) == 3 and {o["account"] for o in listed} == {alice_account}
+    assert [o["created_at"] for o in listed] == sorted((o["created_at"] for o in listed), reverse=True)
+    assert all(o["state"] == "succeeded" and o["request_id"].startswith("req-") for o in listed)
+    assert len((await admin.get("/v1/operations")).json()["items"]) == 4
+    assert (await alice.get("/v1/operations", params={"state": "failed"})).json()["items"] == []
+    for params, status in (({"state": "exploded"}, 422), ({"account": bob_account}, 404), ({"cursor": "nope"}, 422)):
+        response = await alice.get("/v1/operations", params=params)
+        assert response.status_code == status, response.text
+
+
+async def test_a_request_id_is_answered_and_kept_by_its_operation(alice: Caller, alice_account: str, gateway: Gateway):
+    response = await alice.post(
+        "/v1/keypairs", json={"account": alice_account, "name": "traced"}, headers={"X-Request-Id": "trace-42"}
+    )
+    assert response.headers["x-request-id"] == "trace-42"
+    assert response.json()["operation"]["request_id"] == "trace-42"
+    insane = await alice.get("/v1/whoami", headers={"X-Request-Id": "no spaces or <tags> please"})
+    assert insane.headers["x-request-id"].startswith("req-")
+    await gateway.core.operations.wait_idle()
+
+
+async def test_a_resync_restores_what_the_store_lost_at_once(
+    admin: Caller, alice: Caller, alice_account: str, gateway: Gateway
+):
+    flavors = (await admin.get("/v1/flavors", params={"account": alice_account})).json()["items"]
+    async with gateway.store.write() as conn:  # the store loses rows behind everyone's back
+        await conn.execute(resources.delete().where(resources.c.kind.in_(["flavor", "datacenter"])))
+    assert (await admin.get("/v1/flavors", params={"account": alice_account})).json()["items"] == []
+
+    refused = await alice.post("/v1/resync", json={"account": alice_account})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    accepted = await admin.post("/v1/resync", json={"account": alice_account})
+    assert accepted.status_code == 202 and accepted.headers["location"].startswith("/v1/operations/op-")
+    done = await finished_operation(admin, accepted.json()["operation"]["id"])
+    assert done["state"] == "succeeded" and done["kind"] == "account" and done["action"] == "resync"
+    assert done["progress"] == {"done": 9, "total": 9, "unit": "listings"}
+    restored = (await admin.get("/v1/flavors", params={"account": alice_account})).json()["items"]
+    assert sorted(f["id"] for f in restored) == sorted(f["id"] for f in flavors)  # the same ids
+    unknown = await admin.post("/v1/resync", json={"account": "acc-0000000000000000"})
+    assert unknown.status_code == 404

@@ -41,7 +41,8 @@ async def test_account_filter_lists_what_the_account_can_use(
     # Its own private image and every image its endpoint publishes.
     assert sorted(i["public"] for i in usable) == [False, True, True, True, True]
     assert {i["account"] for i in usable if not i["public"]} == {alice_account}
-    assert (await alice.get("/v1/images", params={"account": "acc-0000000000000000"})).json()["items"] == []
+    unknown = await alice.get("/v1/images", params={"account": "acc-0000000000000000"})  # an error, not an empty page
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
 
 
 async def test_filters(alice: Caller, alice_account: str, gateway: Gateway, sim: SimCloud):
@@ -50,7 +51,7 @@ async def test_filters(alice: Caller, alice_account: str, gateway: Gateway, sim:
     sim.oob_update("project-a", "volumes", volume_ids[0], tags={"env": "prod"})
     await sync_account(gateway, alice_account)
 
-    async def cloud_ids(**filters: str) -> list[str]:
+    async def cloud_ids(**filters: str | list[str]) -> list[str]:
         response = await alice.get("/v1/volumes", params=filters)
         assert response.status_code == 200, response.text
         return [item["cloud_id"] for item in response.json()["items"]]
@@ -60,8 +61,13 @@ async def test_filters(alice: Caller, alice_account: str, gateway: Gateway, sim:
     assert await cloud_ids(tag="env=dev") == []
     assert await cloud_ids(cloud_id=volume_ids[1]) == [volume_ids[1]]
     assert len(await cloud_ids(account=alice_account, cloud="sim", state="available")) == 3
-    assert await cloud_ids(account="acc-someone-else") == []
     assert await cloud_ids(state="in_use") == []
+    assert await cloud_ids(state=["in_use", "available"]) == await cloud_ids()  # any of several values
+    assert sorted(await cloud_ids(cloud_id=volume_ids[:2])) == sorted(volume_ids[:2])
+    for bad, status, field in (({"account": "acc-someone-else"}, 404, "account"), ({"state": "running"}, 422, "state"),
+                               ({"datacenter": "no-such-zone"}, 422, "datacenter")):  # fmt: skip
+        response = await alice.get("/v1/volumes", params=bad)
+        assert response.status_code == status and response.json()["error"]["details"]["field"] == field, response.text
 
 
 async def test_cursor_pagination_walks_every_record_once(alice: Caller, alice_account: str, gateway: Gateway, sim: SimCloud):
@@ -144,7 +150,8 @@ async def test_clients_see_only_their_accounts_resources(
     bobs = (await bob.get("/v1/keypairs")).json()["items"]
     assert len(bobs) == 2
     assert (await alice.get("/v1/keypairs")).json()["items"] == []
-    assert (await alice.get("/v1/keypairs", params={"account": bob_account})).json()["items"] == []
+    hidden = await alice.get("/v1/keypairs", params={"account": bob_account})  # as if it did not exist
+    assert hidden.status_code == 404 and hidden.json()["error"]["code"] == "not_found"
     assert all(f["account"] == alice_account for f in (await alice.get("/v1/flavors")).json()["items"])
     for keypair in bobs:
         response = await alice.get(f"/v1/keypairs/{keypair['id']}")

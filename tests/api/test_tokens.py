@@ -141,3 +141,13 @@ async def test_a_token_revoked_through_another_gateway_on_the_store_is_refused_o
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_client_may_log_in_by_its_name_unless_another_has_it(http, admin: Caller):
+    client_id, secret = await new_client(admin, "carol")
+    by_name = await http.post("/v1/tokens", json={"client_id": "carol", "secret": secret})
+    assert by_name.status_code == 201 and by_name.json()["client_id"] == client_id
+    await new_client(admin, "carol")  # now two clients have the name: it no longer names one
+    twin = await http.post("/v1/tokens", json={"client_id": "carol", "secret": secret})
+    assert twin.status_code == 401 and twin.json()["error"]["code"] == "unauthenticated"
+    assert (await http.post("/v1/tokens", json={"client_id": client_id, "secret": secret})).status_code == 201

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from cloudgate.core import Caller
-from cloudgate.errors import InvalidRequest
+from cloudgate.errors import InvalidRequest, NotFound
 from cloudgate.foreign_ids import numeric_id
 from cloudgate.model import Kind, ResourceRecord, gateway_id, public_scope
 from cloudgate.query import Match, ResourceQuery, SortKey, TagMatch
@@ -128,5 +128,7 @@ async def test_an_account_sees_its_own_and_its_endpoint_s_public_resources(store
     both = await _ids(world, ResourceQuery(matches=(Match("account", (first,)),), limit=1000))
     assert "img-00000000000000000099" in both
     assert {i for i in both if i.startswith("i-")} == {r.id for r in records if r.scope == first}
-    nobody = await _ids(world, ResourceQuery(matches=(Match("account", ("acc-unknown",)),), limit=1000))
-    assert nobody == []
+    with pytest.raises(NotFound):  # an account the caller cannot see is an error, not an empty page
+        await _ids(world, ResourceQuery(matches=(Match("account", ("acc-unknown",)),), limit=1000))
+    by_name = await _ids(world, ResourceQuery(matches=(Match("account", ("sim:p1",)),), limit=1000))
+    assert by_name == both

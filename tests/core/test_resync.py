@@ -27,7 +27,11 @@ async def test_resync_rebuilds_identical_ids_and_state(sim_gateway: SimWorld):
     assert record.id in before and len(before) > 20
     accounts_before = [a.to_dict() for a in await gateway.core.accounts.list(sim_gateway.admin)]
 
-    rebuilt = await gateway.core.resync(sim_gateway.admin)
+    operation = await gateway.core.operations.resync(sim_gateway.admin, rebuild=True)
+    await sim_gateway.settle()
+    done = await gateway.core.operations.get(sim_gateway.admin, operation.id)
+    assert done.state == "succeeded" and done.progress == {"done": done.result["listings"], "total": 18, "unit": "listings"}
+    rebuilt = done.result["records"]
 
     assert rebuilt == len(before)
     assert _comparable(await sim_gateway.stored()) == before

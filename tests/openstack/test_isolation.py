@@ -43,6 +43,7 @@ async def test_two_projects_stay_isolated(alice: Caller, bob: Caller, alice_acco
     assert image["public"] and image["account"] is None
     assert (await only(bob, "images", name="cirros-fake"))["id"] == image["id"]
     # The projects' own instances and networks are theirs alone, in the cloud too.
-    assert (await alice.get("/v1/instances", params={"account": bob_account})).json()["items"] == []
+    hidden = await alice.get("/v1/instances", params={"account": bob_account})
+    assert hidden.status_code == 404 and hidden.json()["error"]["code"] == "not_found"
     for caller, keypair in ((alice, alices), (bob, bobs)):
         await done(caller, await caller.delete(f"/v1/keypairs/{keypair['id']}"))

@@ -12,8 +12,8 @@ router = APIRouter(prefix="/v1", tags=["tokens"], responses=ERROR_RESPONSES)
 
 @router.post("/tokens", status_code=201, response_model=TokenOut, summary="Exchange a client id and secret for a token")
 async def issue_token(body: TokenRequest, core: CoreDep) -> dict:
-    token, expires_at = await core.auth.issue_token(body.client_id, body.secret)
-    return {"token": token, "expires_at": expires_at, "client_id": body.client_id}
+    issued = await core.auth.issue_token(body.client_id, body.secret)
+    return {"token": issued.token, "expires_at": issued.expires_at, "client_id": issued.client_id}
 
 
 @router.delete("/tokens/current", status_code=204, response_class=Response, summary="Revoke the token of this request")
