@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     sse_heartbeat_seconds: float = 15.0  # comment lines that keep event streams alive through proxies
 
     demo: bool = False  # seed two simulated clouds with demo accounts and resources
+    # Where the demo's simulated clouds keep their state (default: data_dir/sim), shared by every gateway
+    # process that uses the same directory; and faults to turn on in them at start (`Faults.KNOBS`,
+    # e.g. CLOUDGATE_SIM_FAULTS='{"error_rate": 0.1}'), changeable later by PATCH /v1/clouds/sim/settings.
+    sim_state_dir: Path | None = None
+    sim_faults: dict[str, float | bool] = Field(default_factory=dict)
 
     # AMQP (RabbitMQ): unset amqp_url means none of it runs.
     amqp_url: str | None = None  # amqp://user:password@host:5672/vhost
@@ -74,6 +79,9 @@ class Settings(BaseSettings):
     amqp_relay_batch: int = Field(500, ge=1)  # events published per confirmed batch
     amqp_reconnect_min_seconds: float = 0.5
     amqp_reconnect_max_seconds: float = 30.0
+
+    def resolved_sim_state_dir(self) -> Path:
+        return self.sim_state_dir or self.data_dir / "sim"
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'cloudgate.db'}"

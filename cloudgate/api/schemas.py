@@ -308,6 +308,9 @@ class CapabilitiesOut(View):
 
 class CloudInfo(View):
     capabilities: CapabilitiesOut
+    endpoint_settings: list[str] = Field(
+        description="Settings of an endpoint an admin may change (`PATCH /v1/clouds/{cloud}/settings`)."
+    )
     create_fields: dict[str, list[str]] = Field(description="Fields a create request of each kind must carry.")
     fields: dict[str, dict[str, dict[str, Any]]] = Field(
         description="Every field a create of each kind takes: type, required, bounds, the kind it references."

@@ -2,13 +2,16 @@
 
 Importing this module changes nothing; `register_demo_clouds()` puts the clouds in the sim
 registry (once per process) and `seed_demo(gateway)` registers the demo accounts with the
-gateway. Sim clouds live in memory, so each start builds them afresh with the same
-resources; registering an account the gateway already knows only grants it again.
+gateway. `serve` keeps the clouds in files of the data dir: a restarted gateway (or another
+process on the same directory) finds the cloud as it was left; registering an account the
+gateway already knows only grants it again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cloudgate.app.gateway import Gateway
@@ -104,14 +107,23 @@ def _build_cloud(endpoint: str, seed: int) -> SimCloud:
     return cloud
 
 
-def register_demo_clouds() -> dict[str, SimCloud]:
-    """The demo clouds by endpoint, built and registered on the first call, found again on later ones."""
+def register_demo_clouds(state_dir: Path | None = None, faults: Mapping[str, Any] | None = None) -> dict[str, SimCloud]:
+    """The demo clouds by endpoint, registered on the first call, found again on later ones. With a
+    `state_dir` each is kept in a file there (read when it exists, built and written when not), shared
+    with every process using the directory; `faults` are turned on in each."""
     clouds = {}
     for seed, endpoint in enumerate(sorted({p.endpoint for p in DEMO_PROJECTS})):
         try:
             clouds[endpoint] = get_cloud(endpoint)
         except SimApiError:
-            clouds[endpoint] = register(_build_cloud(endpoint, seed))
+
+            def build(endpoint: str = endpoint, seed: int = seed) -> SimCloud:
+                return _build_cloud(endpoint, seed)
+
+            path = state_dir / f"{endpoint.split('://', 1)[-1]}.state" if state_dir else None
+            clouds[endpoint] = register(SimCloud.durable(path, build) if path else build())
+        if faults:
+            clouds[endpoint].set_faults(**faults)
     return clouds
 
 

@@ -79,7 +79,8 @@ async def run(settings: Settings, log_level: str) -> None:
     stop = StopRequest()
     with stop.installed():
         if settings.demo:
-            register_demo_clouds()  # before the gateway starts: its poller reaches the demo accounts
+            # Before the gateway starts: its poller reaches the demo accounts.
+            register_demo_clouds(settings.resolved_sim_state_dir(), settings.sim_faults)
         gateway = await Gateway.open(settings)
         try:
             app = create_app(gateway=gateway)

@@ -4,16 +4,19 @@ The store, the driver pool and the poller stay behind it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from cloudgate.connections import DriverPool
 from cloudgate.core.accounts import Accounts
 from cloudgate.core.auth import Auth
+from cloudgate.core.caller import Caller
 from cloudgate.core.credentials import ForeignCredentials
 from cloudgate.core.events import Events
 from cloudgate.core.operations import Operations
 from cloudgate.core.resources import Resources
-from cloudgate.drivers.base import driver_types
+from cloudgate.drivers.base import driver_types, load_driver
+from cloudgate.errors import Forbidden
 from cloudgate.events.hub import EventHub
 from cloudgate.events.relay import EventRelay, RelayStatus
 from cloudgate.fields import required_fields
@@ -45,6 +48,7 @@ class Core:
         return {
             name: {
                 "capabilities": driver.capabilities.to_dict(),
+                "endpoint_settings": sorted(driver.endpoint_settings),
                 "create_fields": {
                     kind.value: sorted(names) for kind, names in required_fields(driver.create_fields).items()
                 },
@@ -55,6 +59,13 @@ class Core:
             }
             for name, driver in sorted(driver_types().items())
         }
+
+    @staticmethod
+    def configure_endpoint(caller: Caller, cloud: str, endpoint: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """An admin reads (no changes) or changes the settings of a cloud endpoint (the sim's faults)."""
+        if not caller.is_admin:
+            raise Forbidden("only an admin client can change a cloud endpoint's settings")
+        return load_driver(cloud).configure_endpoint(endpoint, changes)
 
     def relay_status(self) -> RelayStatus | None:
         """The event relay to AMQP, when this process runs one."""

@@ -118,6 +118,15 @@ class Driver(abc.ABC):
     async def close(self) -> None:  # noqa: B027 - optional: a driver with nothing to release keeps this
         """Release connections; the default driver holds none."""
 
+    # Settings of a whole cloud endpoint that an admin reads and changes through the gateway (the sim's
+    # faults, to rehearse failures); none for a real cloud.
+    endpoint_settings: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def configure_endpoint(cls, endpoint: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change settings of an endpoint (nothing, to read them); returns them all."""
+        raise Unsupported(f"{cls.cloud_type} endpoints have no settings to change")
+
 
 def driver_types() -> dict[str, type[Driver]]:
     """Every installed driver, by cloud type, from the `cloudgate.drivers` entry points

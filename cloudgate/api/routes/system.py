@@ -1,11 +1,12 @@
-"""The service itself: installed clouds, liveness, readiness and Prometheus metrics."""
+"""The service itself: installed clouds and their endpoints' settings, liveness, readiness and Prometheus metrics."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 
@@ -39,6 +40,27 @@ class Readiness(Status):
 @router.get("/v1/clouds", response_model=dict[str, CloudInfo], summary="Cloud types and what each can do")
 async def clouds(_caller: CallerDep) -> dict:
     return Core.clouds()
+
+
+Endpoint = Annotated[str, Query(min_length=1, max_length=2000, description="The cloud endpoint, e.g. sim://alpha.")]
+CloudType = Annotated[str, Path(max_length=100)]
+
+
+@router.get("/v1/clouds/{cloud}/settings", response_model=dict[str, Any], summary="An endpoint's settings (admin)")
+async def endpoint_settings(cloud: CloudType, endpoint: Endpoint, caller: CallerDep) -> dict:
+    return Core.configure_endpoint(caller, cloud, endpoint, {})
+
+
+@router.patch(
+    "/v1/clouds/{cloud}/settings", response_model=dict[str, Any], summary="Change an endpoint's settings (admin)",
+    description="The settings a cloud type declares in `endpoint_settings` (`GET /v1/clouds`): for `sim`, the "
+    "faults of a simulated cloud (error_rate, throttle_rate, retry_after, latency, outage, clock_skew, "
+    "consistency_delay), so a running demo can rehearse failures.",
+)  # fmt: skip
+async def change_endpoint_settings(
+    cloud: CloudType, endpoint: Endpoint, changes: Annotated[dict[str, Any], Body()], caller: CallerDep
+) -> dict:
+    return Core.configure_endpoint(caller, cloud, endpoint, changes)
 
 
 @router.get("/healthz", response_model=Status, summary="Liveness: the process answers")

@@ -1,4 +1,5 @@
-"""SimCloud: a fake cloud with its own API, accounts, clock and faults, held in memory.
+"""SimCloud: a fake cloud with its own API, accounts, clock and faults, held in memory, or kept in a
+file that several processes share (`SimCloud.durable`).
 
 Its API methods are what a driver calls over the "wire": they authenticate, go through
 the fault injector, apply the timed transitions that are due, and answer in the cloud's
@@ -9,16 +10,20 @@ console: changes made behind the gateway's back, with no credentials and no faul
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import itertools
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from cloudgate.drivers.sim import bulk
 from cloudgate.drivers.sim.account import Account
 from cloudgate.drivers.sim.catalog import DEFAULT_REGIONS, Catalog
 from cloudgate.drivers.sim.clock import SimClock
+from cloudgate.drivers.sim.counter import Counter
+from cloudgate.drivers.sim.durable import StateFile
 from cloudgate.drivers.sim.faults import Faults
 from cloudgate.drivers.sim.lifecycle import Delays
 from cloudgate.drivers.sim.native import STATUSES, SimApiError
@@ -53,11 +58,38 @@ class SimCloud:
         self.page_size = page_size
         self.delays = delays or Delays()
         self.faults = Faults(seed=seed)
-        seqs = itertools.count(1)
+        seqs = Counter()
         self.catalog = Catalog(regions or DEFAULT_REGIONS, seqs, self.clock.now())
         self._provisioner = Provisioner(self.catalog, self.clock, self.delays, seqs, random.Random(f"keys:{seed}"))
         self._accounts: dict[str, Account] = {}  # by project
         self._by_access_key: dict[str, Account] = {}
+        self._file: StateFile | None = None
+
+    @classmethod
+    def durable(cls, path: Path, build: Callable[[], SimCloud]) -> SimCloud:
+        """The cloud kept in `path` (shared with every process that opens it): read from the file when it
+        exists, else `build()` and written there."""
+        state = StateFile(path)
+        if state.exists():
+            cloud = cls.__new__(cls)
+            cloud._file = state
+            state.load(cloud)
+        else:
+            cloud = build()
+            cloud._file = state
+            state.save(cloud)
+        return cloud
+
+    def saved_state(self) -> dict[str, Any]:
+        """Everything the cloud holds but its file."""
+        return {name: value for name, value in vars(self).items() if name != "_file"}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+
+    def _held(self) -> contextlib.AbstractContextManager[None]:
+        """Where every call runs: with the file's lock and its state, for a durable cloud."""
+        return self._file.held(self) if self._file is not None else contextlib.nullcontext()
 
     @property
     def regions(self) -> list[str]:
@@ -66,61 +98,83 @@ class SimCloud:
     def add_account(
         self, access_key: str, secret_key: str, project: str, quotas: Mapping[str, int] | None = None
     ) -> None:
-        if project in self._accounts or access_key in self._by_access_key:
-            raise ValueError(f"project {project!r} or its access key already exists")
-        account = Account(project, access_key, secret_key, self.catalog.regions, quotas)
-        self._accounts[project] = self._by_access_key[access_key] = account
+        with self._held():
+            if project in self._accounts or access_key in self._by_access_key:
+                raise ValueError(f"project {project!r} or its access key already exists")
+            account = Account(project, access_key, secret_key, self.catalog.regions, quotas)
+            self._accounts[project] = self._by_access_key[access_key] = account
 
     def usage(self, project: str) -> dict[str, int]:
         """What the project's resources count against its quotas (instances, cores, volumes, volume_gb, snapshots)."""
-        self._provisioner.settle()
-        return dict(self._account(project).usage)
+        with self._held():
+            self._provisioner.settle()
+            return dict(self._account(project).usage)
+
+    def set_faults(self, **knobs: Any) -> dict[str, Any]:
+        """Turn fault knobs (`Faults.KNOBS`) on or off, for every process that shares the cloud; the knobs
+        as they then are."""
+        with self._held():
+            try:
+                self.faults.configure(**knobs)
+            except ValueError as exc:
+                raise invalid(str(exc)) from None
+            return self.faults.knobs()
 
     # -- the API ------------------------------------------------------------------------
 
     async def whoami(self, credentials: Credentials) -> dict[str, Any]:
-        account = await self._enter(credentials)
-        return {"project": account.project, "access_key": account.access_key}
+        await self._gate()
+        with self._held():
+            account = self._enter(credentials)
+            return {"project": account.project, "access_key": account.access_key}
 
     async def server_time(self) -> float:
         """The cloud's clock, as its responses report it (skewed when `faults.clock_skew` says so)."""
-        await self.faults.on_call()
-        return self.clock.now() + self.faults.clock_skew
+        await self._gate()
+        with self._held():
+            return self.clock.now() + self.faults.clock_skew
 
     async def list_page(
         self, credentials: Credentials, collection: str, region: str, token: str | None = None
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of a collection in creation order, and the token of the next page (None at the end)."""
-        account = await self._enter(credentials)
-        page_number, after = _parse_token(token)
-        self.faults.on_page(page_number)
-        now = self.clock.now()
-        visible = (
-            row
-            for table in self._listed_tables(account, region, collection)
-            for row in table.after(after)
-            if row.visible_at <= now
-        )
-        rows = list(itertools.islice(visible, self.page_size + 1))
-        next_token = f"{page_number + 1}:{rows[self.page_size - 1].seq}" if len(rows) > self.page_size else None
-        return [row.wire() for row in rows[: self.page_size]], next_token
+        await self._gate()
+        with self._held():
+            account = self._enter(credentials)
+            page_number, after = _parse_token(token)
+            self.faults.on_page(page_number)
+            now = self.clock.now()
+            visible = (
+                row
+                for table in self._listed_tables(account, region, collection)
+                for row in table.after(after)
+                if row.visible_at <= now
+            )
+            rows = list(itertools.islice(visible, self.page_size + 1))
+            next_token = f"{page_number + 1}:{rows[self.page_size - 1].seq}" if len(rows) > self.page_size else None
+            return [row.wire() for row in rows[: self.page_size]], next_token
 
     async def create(
         self, credentials: Credentials, collection: str, region: str, spec: Mapping[str, Any]
     ) -> dict[str, Any]:
-        account = await self._enter(credentials)
-        return self._create(account, region, collection, spec)
+        await self._gate()
+        with self._held():
+            return self._create(self._enter(credentials), region, collection, spec)
 
     async def update(
         self, credentials: Credentials, collection: str, region: str, cloud_id: str, changes: Mapping[str, Any]
     ) -> dict[str, Any]:
-        table, row = await self._addressed(credentials, collection, region, cloud_id)
-        self._provisioner.update(table, row, changes)
-        return row.wire()
+        await self._gate()
+        with self._held():
+            table, row = self._addressed(credentials, collection, region, cloud_id)
+            self._provisioner.update(table, row, changes)
+            return row.wire()
 
     async def delete(self, credentials: Credentials, collection: str, region: str, cloud_id: str) -> None:
-        table, row = await self._addressed(credentials, collection, region, cloud_id)
-        self._provisioner.delete(table, row)
+        await self._gate()
+        with self._held():
+            table, row = self._addressed(credentials, collection, region, cloud_id)
+            self._provisioner.delete(table, row)
 
     async def perform(
         self,
@@ -132,39 +186,45 @@ class SimCloud:
         spec: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Run an action ("start", "stop", "reboot" on servers; "attach", "detach" on volumes)."""
-        table, row = await self._addressed(credentials, collection, region, cloud_id)
-        self._provisioner.perform(table, row, action, spec or {})
-        return row.wire()
+        await self._gate()
+        with self._held():
+            table, row = self._addressed(credentials, collection, region, cloud_id)
+            self._provisioner.perform(table, row, action, spec or {})
+            return row.wire()
 
     # -- the console: out-of-band changes, no credentials, no faults -----------------------
 
     def oob_create(self, project: str, collection: str, *, region: str | None = None, **spec: Any) -> dict[str, Any]:
         """Create a resource as the project's owner would from the cloud's console (same rules as the API)."""
-        self._provisioner.settle()
-        return self._create(self._account(project), region or self.regions[0], collection, spec)
+        with self._held():
+            self._provisioner.settle()
+            return self._create(self._account(project), region or self.regions[0], collection, spec)
 
     def oob_update(self, project: str, collection: str, cloud_id: str, **fields: Any) -> dict[str, Any]:
         """Change a resource behind the gateway's back: any updatable field, and `status` (any native one)."""
-        self._provisioner.settle()
-        table, row = self._provisioner.locate(self._account(project), collection, cloud_id)
-        status = fields.pop("status", None)
-        if status is not None and (not isinstance(row, Stateful) or status not in STATUSES[collection]):
-            raise invalid(f"{collection} have no status {status!r}")
-        self._provisioner.update(table, row, fields)
-        if status is not None:
-            self._provisioner.set_status(table, row, status, self.clock.now())
-        return row.wire()
+        with self._held():
+            self._provisioner.settle()
+            table, row = self._provisioner.locate(self._account(project), collection, cloud_id)
+            status = fields.pop("status", None)
+            if status is not None and (not isinstance(row, Stateful) or status not in STATUSES[collection]):
+                raise invalid(f"{collection} have no status {status!r}")
+            self._provisioner.update(table, row, fields)
+            if status is not None:
+                self._provisioner.set_status(table, row, status, self.clock.now())
+            return row.wire()
 
     def oob_delete(self, project: str, collection: str, cloud_id: str) -> None:
         """Make a resource vanish at once, whatever its state or users."""
-        self._provisioner.settle()
-        table, row = self._provisioner.locate(self._account(project), collection, cloud_id)
-        self._provisioner.purge(table, row, self.clock.now())
+        with self._held():
+            self._provisioner.settle()
+            table, row = self._provisioner.locate(self._account(project), collection, cloud_id)
+            self._provisioner.purge(table, row, self.clock.now())
 
     def churn(self, project: str, fraction: float, rng: random.Random) -> int:
         """Rename, retag, power-cycle or delete about `fraction` of a project's resources; returns how many."""
-        self._provisioner.settle()
-        return bulk.churn(self._provisioner, self._account(project), fraction, rng)
+        with self._held():
+            self._provisioner.settle()
+            return bulk.churn(self._provisioner, self._account(project), fraction, rng)
 
     def populate(
         self,
@@ -189,23 +249,29 @@ class SimCloud:
             "keypairs": keypairs,
             "security_groups": security_groups,
         }
-        bulk.populate(self._provisioner, self._account(project), region, counts)
+        with self._held():
+            bulk.populate(self._provisioner, self._account(project), region, counts)
 
     # -- inside -------------------------------------------------------------------------
 
-    async def _enter(self, credentials: Credentials) -> Account:
-        """What every authenticated call goes through: network faults, authentication, due transitions."""
-        await self.faults.on_call()
+    async def _gate(self) -> None:
+        """The network's faults every API call meets first (outside the file's lock: latency waits)."""
+        with self._held():
+            faults = self.faults
+        await faults.on_call()
+
+    def _enter(self, credentials: Credentials) -> Account:
+        """What every authenticated call goes through after the network: authentication, due transitions."""
         account = self._by_access_key.get(credentials.access_key)
         if account is None or not hmac.compare_digest(account.secret_key.encode(), credentials.secret_key.encode()):
             raise SimApiError("AuthFailure", "the access key or secret key is wrong")
         self._provisioner.settle()
         return account
 
-    async def _addressed(
+    def _addressed(
         self, credentials: Credentials, collection: str, region: str, cloud_id: str
     ) -> tuple[AccountTable, Any]:
-        account = await self._enter(credentials)
+        account = self._enter(credentials)
         table = account.table(region, collection)
         return table, self._provisioner.find(table, cloud_id)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from cloudgate.drivers.base import AccountConfig, Capabilities, CloudIdentity, Driver
 from cloudgate.drivers.sim.cloud import Credentials, SimCloud
+from cloudgate.drivers.sim.faults import Faults
 from cloudgate.drivers.sim.registry import get_cloud
 from cloudgate.drivers.sim.translate import (
     ACTIONS,
@@ -42,6 +43,7 @@ class SimDriver(Driver):
         public_kinds=frozenset({Kind.IMAGE}),
     )
     create_fields = declare(CREATE_FIELDS, REQUIRED_FIELDS)
+    endpoint_settings = Faults.KNOBS
 
     def __init__(self, config: AccountConfig):
         super().__init__(config)
@@ -111,6 +113,12 @@ class SimDriver(Driver):
             await cloud.perform(
                 self._credentials, COLLECTIONS[kind], self._region(cloud), cloud_id, native_action, native
             )
+
+    @classmethod
+    def configure_endpoint(cls, endpoint: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """The faults of the sim cloud at `endpoint`: turned on or off for every process sharing it."""
+        with native_errors():
+            return get_cloud(endpoint).set_faults(**changes)
 
     def _cloud(self) -> SimCloud:
         return get_cloud(self.config.endpoint)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import InitVar, dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
 
 from cloudgate.drivers.sim.native import SimApiError
 
 
 @dataclass
 class Faults:
-    """Knobs a test turns on a live cloud (all off by default); random choices come from `seed`."""
+    """Knobs a test (or an operator rehearsing failures) turns on a live cloud, all off by default;
+    random choices come from `seed`."""
 
     error_rate: float = 0.0  # fraction of calls failing with InternalError
     throttle_rate: float = 0.0  # fraction of calls refused with RequestLimitExceeded
@@ -20,12 +22,45 @@ class Faults:
     outage: bool = False  # every call fails with ServiceUnavailable
     clock_skew: float = 0.0  # seconds the cloud's reported time is off by
     consistency_delay: float = 0.0  # seconds a new resource stays out of listings
-    seed: InitVar[int] = 0
-    _rng: random.Random = field(init=False, repr=False)
+    seed: int = 0
+    _rng: random.Random = field(init=False, repr=False, compare=False)
     _failing_page: int | None = field(default=None, init=False)
 
-    def __post_init__(self, seed: int) -> None:
-        self._rng = random.Random(seed)
+    # What `configure` may set, with the bounds of each value.
+    RATES: ClassVar[frozenset[str]] = frozenset({"error_rate", "throttle_rate"})
+    SECONDS: ClassVar[frozenset[str]] = frozenset({"retry_after", "latency", "consistency_delay"})
+    KNOBS: ClassVar[frozenset[str]] = RATES | SECONDS | {"outage", "clock_skew"}
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def knobs(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in self.KNOBS}
+
+    def configure(self, **knobs: Any) -> None:
+        """Set knobs by name; ValueError naming the first unknown knob or bad value (nothing is set then)."""
+        for name, value in knobs.items():
+            if name not in self.KNOBS:
+                raise ValueError(f"no fault {name!r} (faults: {', '.join(sorted(self.KNOBS))})")
+            if name == "outage":
+                if not isinstance(value, bool):
+                    raise ValueError("outage is true or false")
+            elif isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{name} is a number")
+            elif name in self.RATES and not 0 <= value <= 1:
+                raise ValueError(f"{name} is a fraction from 0 to 1")
+            elif name in self.SECONDS and not 0 <= value <= 3600:
+                raise ValueError(f"{name} is 0 to 3600 seconds")
+        for name, value in knobs.items():
+            setattr(self, name, value)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The random state is left out: saved with a durable cloud, it would change at every call.
+        return {name: value for name, value in vars(self).items() if name != "_rng"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+        self._rng = random.Random(self.seed)
 
     def fail_page(self, page: int) -> None:
         """Make page number `page` (1 is the first) of the next listing that reaches it fail, once."""

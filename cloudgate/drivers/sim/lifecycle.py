@@ -7,10 +7,10 @@ order, whenever the cloud is next called.
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cloudgate.drivers.sim.counter import Counter
 from cloudgate.drivers.sim.rows import Stateful
 from cloudgate.drivers.sim.table import AccountTable
 
@@ -63,7 +63,7 @@ class Timeline:
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, AccountTable, Stateful]] = []
-        self._tickets = itertools.count(1)
+        self._tickets = Counter()
 
     def schedule(self, due: float, table: AccountTable, row: Stateful) -> None:
         """Make `due` the time of the row's next transition, replacing any pending one."""
