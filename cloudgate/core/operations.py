@@ -14,7 +14,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,7 @@ from cloudgate.errors import (
     NotFound,
     OperationFailed,
     OperationTimeout,
+    Throttled,
 )
 from cloudgate.fields import GENERIC_FIELDS, check
 from cloudgate.model import INITIAL_STATE, SETTLED_STATES, Kind, ResourceRecord, new_gateway_id
@@ -47,6 +48,7 @@ from cloudgate.store import resources as rows
 from cloudgate.store.operations import OperationRow
 
 log = logging.getLogger("cloudgate.operations")
+T = TypeVar("T")
 
 # The states an action is done in; other operations settle on any SETTLED_STATES of the kind.
 ACTION_TARGETS: dict[tuple[Kind, str], frozenset[str]] = {
@@ -264,7 +266,7 @@ class Operations:
         replay = await self._replay(caller, digest)
         if replay is not None:
             return replay
-        record, driver, ref = await self._target(caller, resource_id, kind)
+        record, driver, ref = await self._target(caller, resource_id, kind, action)
         allowed(driver.capabilities, record.kind)
         known = {name: GENERIC_FIELDS[name] for name in params if name in GENERIC_FIELDS}
         check(record.kind, known, {name: value for name, value in params.items() if name in known})
@@ -352,9 +354,10 @@ class Operations:
         return await self._pool.get(account_id)
 
     async def _target(
-        self, caller: Caller, resource_id: str, kind: Kind | None
+        self, caller: Caller, resource_id: str, kind: Kind | None, action: str
     ) -> tuple[ResourceRecord, Driver, AccountRef]:
-        """The resource to change (of `kind`, when given), if the caller may see it."""
+        """The resource to change (of `kind`, when given), if the caller may see it. One whose create
+        never reached the cloud (failed, or cut short by a restart) can only be destroyed."""
         async with self._store.read() as conn:
             record = await rows.get(conn, resource_id)
             if (
@@ -363,10 +366,13 @@ class Operations:
                 or not (await visibility(conn, caller)).sees_account(record.account_id)
             ):
                 raise NotFound(f"{(kind or 'resource').replace('_', ' ')} {resource_id} not found")
-        if record.account_id is None:
-            raise InvalidRequest("public resources belong to the cloud and cannot be changed")
-        if record.cloud_id is None:
-            raise InvalidRequest("the resource is still being created; retry when its create operation settled")
+            if record.account_id is None:
+                raise InvalidRequest("public resources belong to the cloud and cannot be changed")
+            if record.cloud_id is None and await op_rows.creating(conn, record.id) is not None:
+                raise InvalidRequest("the resource is still being created; retry when its create operation settled")
+        if record.cloud_id is None and action != "destroy":
+            # Its create failed or was cut short before the cloud named it: all there is to do is delete it.
+            raise InvalidRequest(f"{record.id} was never created on the cloud: delete it")
         driver, ref = await self._pool.get(record.account_id)
         return record, driver, ref
 
@@ -436,7 +442,15 @@ class Operations:
     async def _do_create(
         self, driver: Driver, ref: AccountRef, kind: Kind, spec: dict[str, Any], resource_id: str
     ) -> dict[str, Any]:
-        seen = await self._observation.name(ref, kind, resource_id, lambda: driver.create(kind, spec))
+        try:
+            seen = await self._retrying(
+                lambda: self._observation.name(ref, kind, resource_id, lambda: driver.create(kind, spec))
+            )
+        except BaseException:
+            # Whatever ended the create (the cloud refused, the deadline passed, the store was out of step),
+            # no record stays pending: a placeholder the cloud never named goes (a no-op once named).
+            await asyncio.shield(self._observation.abandon(resource_id))
+            raise
         result: dict[str, Any] = {"cloud_id": seen.cloud_id}
         secret = seen.attrs.pop("private_key", None)
         if secret:
@@ -444,17 +458,30 @@ class Operations:
         await self._settle(ref, kind, resource_id, SETTLED_STATES[kind])
         return result
 
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        """`call`, again after the wait a throttling cloud asks for (Retry-After), until it goes through or
+        the operation's deadline passes."""
+        while True:
+            try:
+                return await call()
+            except Throttled as exc:
+                pause = exc.retry_after if exc.retry_after is not None else self._settings.backoff_base_seconds
+                log.info("throttled by the cloud; retrying in %.1f s", pause)
+                await asyncio.sleep(pause)
+
     async def _do_edit(self, driver: Driver, ref: AccountRef, record: ResourceRecord, changes: dict[str, Any]) -> None:
         assert record.cloud_id is not None
-        await driver.edit(record.kind, record.cloud_id, changes)
+        await self._retrying(lambda: driver.edit(record.kind, record.cloud_id or "", changes))
         await self._settle(ref, record.kind, record.id, SETTLED_STATES[record.kind])
 
     async def _do_destroy(
         self, driver: Driver, ref: AccountRef, record: ResourceRecord, _params: dict[str, Any]
     ) -> None:
-        assert record.cloud_id is not None
+        if record.cloud_id is None:  # never named by the cloud: only the gateway's record is left
+            await self._observation.abandon(record.id)
+            return
         try:
-            await driver.destroy(record.kind, record.cloud_id)
+            await self._retrying(lambda: driver.destroy(record.kind, record.cloud_id or ""))
         except NotFound:
             pass  # already gone: the poller removes it on its next listing
         await self._settle(ref, record.kind, record.id, GONE_STATES, gone_ok=True)
@@ -463,7 +490,7 @@ class Operations:
         self, driver: Driver, ref: AccountRef, record: ResourceRecord, action: str, params: dict[str, Any]
     ) -> None:
         assert record.cloud_id is not None
-        await driver.action(record.kind, record.cloud_id, action, params)
+        await self._retrying(lambda: driver.action(record.kind, record.cloud_id or "", action, params))
         await self._settle(
             ref, record.kind, record.id, ACTION_TARGETS.get((record.kind, action), SETTLED_STATES[record.kind])
         )

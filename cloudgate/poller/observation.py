@@ -14,10 +14,11 @@ import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloudgate.connections import AccountRef
-from cloudgate.errors import CloudgateError, OperationFailed
+from cloudgate.errors import OperationFailed
 from cloudgate.events.hub import EventHub
 from cloudgate.model import CloudResource, Kind, ResourceRecord, changed_fields
 from cloudgate.poller.scheduler import Poller, PollResult
@@ -66,26 +67,30 @@ class Observation:
         """Run `create` (the driver call) and record the cloud id it returns on the placeholder, with
         its alias and an `updated` event. Both happen under the listing lock of (account, kind): a
         poll must not see the new cloud id before its alias is stored, or it would file the resource
-        a second time under a derived id. When `create` fails, the placeholder goes."""
+        a second time under a derived id. When `create` fails, the caller `abandon`s the placeholder."""
         async with self._poller.lock(ref.id, kind):
-            try:
-                seen = await create()
-            except CloudgateError:
-                await self.abandon(resource_id)
-                raise
+            seen = await create()
             now = time.time()
-            async with self._store.write() as conn:
-                before = await rows.get(conn, resource_id)
-                if before is None:
-                    raise OperationFailed("the resource record vanished while it was being created")
-                after = dataclasses.replace(
-                    before, cloud_id=seen.cloud_id, name=seen.name or before.name, state=seen.state,
-                    cloud_state=seen.cloud_state, attrs=seen.attrs, cloud_attrs=seen.cloud_attrs,
-                    tags=seen.tags or before.tags, updated_at=now, revision=before.revision + 1,
-                )  # fmt: skip
-                await rows.update_records(conn, [(after, None)])
-                await rows.add_alias(conn, ref.scope, kind, seen.cloud_id, resource_id)
-                last = await outbox.append(conn, [EventDraft("updated", after, changed_fields(before, after))], now)
+            try:
+                async with self._store.write() as conn:
+                    before = await rows.get(conn, resource_id)
+                    if before is None:
+                        raise OperationFailed("the resource record vanished while it was being created")
+                    after = dataclasses.replace(
+                        before, cloud_id=seen.cloud_id, name=seen.name or before.name, state=seen.state,
+                        cloud_state=seen.cloud_state, attrs=seen.attrs, cloud_attrs=seen.cloud_attrs,
+                        tags=seen.tags or before.tags, updated_at=now, revision=before.revision + 1,
+                    )  # fmt: skip
+                    await rows.update_records(conn, [(after, None)])
+                    await rows.add_alias(conn, ref.scope, kind, seen.cloud_id, resource_id)
+                    drafts = [EventDraft("updated", after, changed_fields(before, after))]
+                    last = await outbox.append(conn, drafts, now)
+            except IntegrityError as exc:  # the store already files that cloud id: out of step with the cloud
+                raise OperationFailed(
+                    f"the cloud named the new {kind.value} {seen.cloud_id}, which the gateway already files under "
+                    "another id: resync the account (cloudgate resync --account …)",
+                    details={"cloud_id": seen.cloud_id},
+                ) from exc
         self._hub.published(last)
         return seen
 

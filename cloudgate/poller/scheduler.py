@@ -20,7 +20,7 @@ from cloudgate.poller.limits import TokenBucket, backoff_delay
 from cloudgate.settings import Settings
 from cloudgate.store import Store
 from cloudgate.store import accounts as account_rows
-from cloudgate.store.polls import record_poll
+from cloudgate.store.polls import failing_kinds, record_poll
 
 log = logging.getLogger("cloudgate.poller")
 
@@ -62,7 +62,6 @@ class Poller:
         self._locks: dict[PollKey, asyncio.Lock] = {}
         self._inflight: dict[PollKey, asyncio.Task[PollResult]] = {}
         self._account_failures: dict[str, int] = {}
-        self._degraded: set[str] = set()
         self._kind_failures: dict[PollKey, int] = {}
         self._due: list[tuple[float, str, Kind]] = []
         self._next: dict[PollKey, float] = {}
@@ -131,10 +130,12 @@ class Poller:
                 stats.deleted += shared.deleted
                 stats.last_seq = shared.last_seq or stats.last_seq
             await record_poll(conn, ref.id, kind.value, now, error=None, resources=len(listing))
-            if ref.id in self._degraded:
-                await account_rows.set_health(conn, ref.id, "ok", None, now)
-        self._degraded.discard(ref.id)
-        self._account_failures[ref.id] = 0
+            # The breaker closes once every kind lists again: one kind recovering is not the account's health.
+            recovered = not await failing_kinds(conn, ref.id)
+            if recovered:
+                await account_rows.mark_healthy(conn, ref.id, now)
+        if recovered:
+            self._account_failures[ref.id] = 0
         self._kind_failures[(ref.id, kind)] = 0
         return stats
 
@@ -148,9 +149,8 @@ class Poller:
                 return
             await record_poll(conn, ref.id, kind.value, now, error=error.to_dict(), resources=None)
             if failures >= self._settings.breaker_threshold:
-                # The breaker opens: the account shows degraded with its last error until a poll succeeds.
+                # The breaker opens: the account shows degraded with its last error until every kind lists again.
                 await account_rows.set_health(conn, ref.id, "degraded", {**error.to_dict(), "kind": kind.value}, now)
-                self._degraded.add(ref.id)
 
     def _bucket(self, account_id: str) -> TokenBucket:
         bucket = self._buckets.get(account_id)
@@ -180,7 +180,6 @@ class Poller:
         for key in [key for key in self._next if key[0] == account_id]:
             del self._next[key]
         self._account_failures.pop(account_id, None)
-        self._degraded.discard(account_id)
         self._buckets.pop(account_id, None)
 
     def _schedule(self, key: PollKey, when: float) -> None:

@@ -103,6 +103,15 @@ async def set_health(conn: AsyncConnection, account_id: str, health: str, last_e
     )
 
 
+async def mark_healthy(conn: AsyncConnection, account_id: str, at: float) -> None:
+    """Close the account's breaker, if it was open (a no-op write otherwise)."""
+    await conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id, accounts.c.health != "ok")
+        .values(health="ok", last_error=None, updated_at=at)
+    )
+
+
 async def set_credentials(conn: AsyncConnection, account_id: str, sealed: bytes, at: float) -> None:
     await conn.execute(update(accounts).where(accounts.c.id == account_id).values(credentials=sealed, updated_at=at))
 

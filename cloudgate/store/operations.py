@@ -89,6 +89,16 @@ async def set_progress(conn: AsyncConnection, operation_id: str, progress: dict[
     )
 
 
+async def creating(conn: AsyncConnection, resource_id: str) -> OperationRow | None:
+    """The unfinished create operation of a resource, if one is under way."""
+    query = select(operations).where(
+        operations.c.resource_id == resource_id, operations.c.action == "create",
+        operations.c.state.in_(("pending", "running")),
+    )  # fmt: skip
+    row = (await conn.execute(query)).mappings().first()
+    return OperationRow(**row) if row else None
+
+
 async def unfinished(conn: AsyncConnection) -> list[OperationRow]:
     query = select(operations).where(operations.c.state.in_(("pending", "running"))).order_by(operations.c.created_at)
     return [OperationRow(**row) for row in (await conn.execute(query)).mappings()]

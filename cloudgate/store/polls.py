@@ -47,6 +47,12 @@ async def record_poll(
     return failures
 
 
+async def failing_kinds(conn: AsyncConnection, account_id: str) -> list[str]:
+    """The account's kinds whose latest poll failed."""
+    query = select(poll_state.c.kind).where(poll_state.c.account_id == account_id, poll_state.c.failures > 0)
+    return [row[0] for row in await conn.execute(query)]
+
+
 async def for_account(conn: AsyncConnection, account_id: str) -> list[PollStateRow]:
     query = select(poll_state).where(poll_state.c.account_id == account_id).order_by(poll_state.c.kind)
     return [PollStateRow(**row) for row in (await conn.execute(query)).mappings()]

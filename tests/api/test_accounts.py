@@ -150,3 +150,17 @@ async def test_clients_cannot_see_or_touch_each_others_accounts(
 async def test_accounts_need_a_token(http: httpx.AsyncClient, sim: SimCloud):
     response = await http.post("/v1/accounts", json=account_body(sim, "project-a"))
     assert response.status_code == 401
+
+
+async def test_every_libcloud_provider_the_readme_names_registers_and_others_are_refused(alice: Caller):
+    dummy = {"cloud": "libcloud:dummy", "endpoint": "dummy", "credentials": {"key": "2"}}
+    registered = await alice.post("/v1/accounts", json=dummy)
+    assert registered.status_code == 201, registered.text
+    assert (await alice.post(f"/v1/accounts/{registered.json()['id']}/check")).json()["ok"]
+    for body, code in (
+        ({**dummy, "endpoint": "http://127.0.0.1:9/api"}, "invalid_request"),  # dummy takes no endpoint URL
+        ({**dummy, "credentials": {"secret": "s"}}, "invalid_request"),
+        ({**dummy, "cloud": "libcloud:no-such-provider"}, "unsupported"),
+    ):
+        response = await alice.post("/v1/accounts", json=body)
+        assert response.status_code == 422 and response.json()["error"]["code"] == code, response.text

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from cloudgate.app import create_app
-from cloudgate.app import Gateway
-from cloudgate.model import COLLECTIONS
+from cloudgate.app import Gateway, create_app
+from cloudgate.drivers.sim import SimCloud
+from cloudgate.model import COLLECTIONS, Kind
 from tests.api.conftest import ADMIN_SECRET, Caller, api_settings, feed_position, finished_operation
 
 
@@ -135,3 +135,44 @@ async def test_a_generated_admin_secret_is_shown_once_in_the_log(tmp_path: Path,
         async with restarted.router.lifespan_context(restarted):
             assert restarted.state.gateway.admin_secret is None
     assert not any("secret" in record.getMessage() for record in caplog.records)
+
+
+async def test_readiness_tells_some_degraded_accounts_from_a_full_outage(
+    http: httpx.AsyncClient, gateway: Gateway, sim: SimCloud, alice_account: str, bob_account: str
+):
+    async def fail_until_degraded(account_id: str) -> None:
+        for _ in range(gateway.settings.breaker_threshold):
+            assert not (await gateway.poller.poll(account_id, Kind.INSTANCE)).ok
+
+    assert (await http.get("/readyz")).json() == {"status": "ready"}
+    sim.faults.outage = True
+    await fail_until_degraded(alice_account)
+    some = await http.get("/readyz")
+    assert some.status_code == 200 and some.json() == {"status": "degraded", "accounts": {"ok": 1, "degraded": 1}}
+    await fail_until_degraded(bob_account)
+    every = await http.get("/readyz")
+    assert every.status_code == 503 and every.json()["error"]["code"] == "not_ready"
+    assert every.json()["error"]["details"] == {"accounts": {"degraded": 2}}
+    sim.faults.outage = False
+    assert (await gateway.poller.poll(bob_account, Kind.INSTANCE)).ok
+    assert (await http.get("/readyz")).status_code == 200
+
+
+async def test_an_admin_turns_a_sim_cloud_s_faults_on_and_off(admin: Caller, alice: Caller, sim: SimCloud):
+    url, endpoint = "/v1/clouds/sim/settings", {"endpoint": sim.endpoint}
+    assert (await admin.get(url, params=endpoint)).json()["outage"] is False
+    changed = await admin.patch(url, params=endpoint, json={"outage": True, "latency": 0.01})
+    assert changed.status_code == 200 and changed.json()["outage"] is True and sim.faults.latency == 0.01
+    assert "outage" in (await admin.get("/v1/clouds")).json()["sim"]["endpoint_settings"]
+    for who, params, body, status, code in (
+        (alice, endpoint, {"outage": False}, 403, "forbidden"),
+        (admin, endpoint, {"meltdown": True}, 422, "invalid_request"),
+        (admin, endpoint, {"error_rate": 7}, 422, "invalid_request"),
+        (admin, {"endpoint": "sim://nowhere"}, {"outage": False}, 404, "not_found"),
+    ):
+        response = await who.patch(url, params=params, json=body)
+        assert response.status_code == status and response.json()["error"]["code"] == code, response.text
+    unsupported = await admin.patch("/v1/clouds/libcloud:dummy/settings", params={"endpoint": "dummy"}, json={})
+    assert unsupported.status_code == 422 and unsupported.json()["error"]["code"] == "unsupported"
+    assert (await admin.patch(url, params=endpoint, json={"outage": False})).json()["outage"] is False
+    assert sim.faults.outage is False

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from cloudgate.errors import InvalidRequest, NotFound, Unsupported
-from cloudgate.model import Kind
+from cloudgate.model import Kind, gateway_id, new_gateway_id
+from cloudgate.store import resources as resource_rows
 from tests.conftest import SimWorld
 
 
@@ -119,3 +122,49 @@ async def test_generated_keypair_private_key_is_returned_once_in_the_operation(s
     assert done.result["private_key"].startswith("-----BEGIN")
     stored = await gateway.core.resources.get(admin, record.id)
     assert "private_key" not in stored.attrs and "PRIVATE KEY" not in str(stored.cloud_attrs)
+
+
+async def test_a_throttled_create_is_retried_when_the_cloud_says(sim_gateway: SimWorld):
+    gateway, admin = sim_gateway.gateway, sim_gateway.admin
+    account = await sim_gateway.account()
+    await sim_gateway.poll_all(account)
+    sim_gateway.cloud.faults.configure(throttle_rate=0.8, retry_after=0.01)  # most calls refused, briefly
+    record, op = await gateway.core.operations.create(admin, Kind.INSTANCE, await sim_gateway.instance_spec(account))
+    await sim_gateway.settle()
+    assert (await gateway.core.operations.get(admin, op.id)).state == "succeeded"
+    assert (await gateway.core.resources.get(admin, record.id)).state == "running"
+
+
+async def test_a_create_the_store_cannot_file_fails_clearly_and_leaves_nothing_pending(sim_gateway: SimWorld):
+    gateway, admin = sim_gateway.gateway, sim_gateway.admin
+    account = await sim_gateway.account()
+    await sim_gateway.poll_all(account)
+    # The store already files the cloud id the cloud hands out next (as when a cloud's ids started over).
+    taken = f"srv-{sim_gateway.cloud._provisioner.seqs._next:06d}"
+    stray = dataclasses.replace((await sim_gateway.stored(account))[0], id=gateway_id(account, Kind.INSTANCE, taken),
+                                cloud_id=taken, kind=Kind.INSTANCE, name="stray")  # fmt: skip
+    async with gateway.store.write() as conn:
+        await resource_rows.insert_records(conn, [(stray, None)])
+    record, op = await gateway.core.operations.create(admin, Kind.INSTANCE, await sim_gateway.instance_spec(account))
+    await sim_gateway.settle()
+    failed = await gateway.core.operations.get(admin, op.id)
+    assert failed.state == "failed" and failed.error["code"] == "operation_failed" and taken in failed.error["message"]
+    with pytest.raises(NotFound):  # not stuck pending
+        await gateway.core.resources.get(admin, record.id)
+
+
+async def test_a_record_whose_create_never_reached_the_cloud_can_be_deleted_only(sim_gateway: SimWorld):
+    gateway, admin = sim_gateway.gateway, sim_gateway.admin
+    account = await sim_gateway.account()
+    await sim_gateway.poll_all(account)
+    left = dataclasses.replace((await sim_gateway.stored(account))[0], id=new_gateway_id(Kind.INSTANCE), cloud_id=None,
+                               kind=Kind.INSTANCE, name="left-pending", state="pending")  # fmt: skip
+    async with gateway.store.write() as conn:  # as a crash between the placeholder and its cleanup leaves it
+        await resource_rows.insert_records(conn, [(left, None)])
+    with pytest.raises(InvalidRequest, match="never created"):
+        await gateway.core.operations.act(admin, left.id, "stop", {})
+    destroy = await gateway.core.operations.destroy(admin, left.id)
+    await sim_gateway.settle()
+    assert (await gateway.core.operations.get(admin, destroy.id)).state == "succeeded"
+    with pytest.raises(NotFound):
+        await gateway.core.resources.get(admin, left.id)

@@ -160,3 +160,19 @@ async def test_wrong_credentials_are_refused_at_registration(sim_gateway: SimWor
             sim_gateway.admin, cloud="sim", endpoint=sim_gateway.cloud.endpoint, region=None,
             credentials={"access_key": "k", "secret_key": "wrong"},
         )  # fmt: skip
+
+
+async def test_an_account_stays_degraded_until_every_failing_kind_lists_again(sim_gateway: SimWorld):
+    account = await sim_gateway.account()
+    poller, threshold = sim_gateway.gateway.poller, sim_gateway.gateway.settings.breaker_threshold
+    sim_gateway.cloud.faults.outage = True
+    for _ in range(threshold):
+        for kind in (Kind.INSTANCE, Kind.VOLUME):
+            assert not (await poller.poll(account, kind)).ok
+    assert (await _health(sim_gateway, account))[0] == "degraded"
+
+    sim_gateway.cloud.faults.outage = False
+    assert (await poller.poll(account, Kind.INSTANCE)).ok
+    assert (await _health(sim_gateway, account))[0] == "degraded"  # volumes still back off
+    assert (await poller.poll(account, Kind.VOLUME)).ok
+    assert await _health(sim_gateway, account) == ("ok", None)

@@ -31,6 +31,7 @@ class RelayState(BaseModel):
 
 
 class Readiness(Status):
+    accounts: dict[str, int] | None = Field(None, description="Accounts by health, when some are degraded.")
     amqp_relay: RelayState | None = Field(
         None, description="The event relay to AMQP when this process runs one; a broker outage delays events "
         "(they wait in the outbox) but does not make the gateway unready.",
@@ -68,19 +69,28 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=Readiness, response_model_exclude_none=True,
-            summary="Readiness: the store answers (503 when not)")  # fmt: skip
+@router.get(
+    "/readyz", response_model=Readiness, response_model_exclude_none=True, summary="Readiness",
+    description="`ready` when the store answers and every account's clouds do; `degraded` (still 200: reads "
+    "are served from the store) when some accounts are degraded; 503 `not_ready` when the store does not "
+    "answer, or when every account is degraded (no cloud answers: nothing the gateway shows is fresh).",
+)  # fmt: skip
 async def readyz(core: CoreDep) -> dict:
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
             await core.events.head()
-    except Exception as exc:
+            health = await core.accounts.health_counts()
+    except Exception as exc:  # whatever the store's failure, the answer is "not ready"
         log.warning("readiness check failed: %r", exc)
         raise NotReady("the store is not reachable") from exc
+    degraded = health.get("degraded", 0)
+    if degraded and not health.get("ok"):
+        raise NotReady(f"every account ({degraded}) is degraded: no cloud answers", details={"accounts": health})
+    body: dict[str, Any] = {"status": "degraded", "accounts": health} if degraded else {"status": "ready"}
     relay = core.relay_status()
     if relay is not None:
-        return {"status": "ready", "amqp_relay": relay.to_dict()}
-    return {"status": "ready"}
+        body["amqp_relay"] = relay.to_dict()
+    return body
 
 
 @router.get(

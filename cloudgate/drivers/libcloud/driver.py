@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import functools
+import inspect
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -81,6 +82,34 @@ def native_errors() -> Iterator[None]:
         raise Unavailable(f"the provider did not answer: {exc!r}") from exc
 
 
+def driver_arguments(provider_class: type[NodeDriver], config: AccountConfig) -> tuple[list[Any], dict[str, Any]]:
+    """The provider driver's arguments: the key (and secret), and the endpoint and region where its
+    driver takes them. An endpoint that is not an http(s) URL is a name for a provider with a fixed
+    endpoint (`dummy`, or a public cloud's default) and is not passed."""
+    credentials = config.credentials
+    if "key" not in credentials:
+        raise InvalidRequest("libcloud accounts need a 'key' credential (and a 'secret' for most providers)")
+    args = [credentials["key"], *([credentials["secret"]] if credentials.get("secret") else [])]
+    kwargs: dict[str, Any] = dict(config.options.get("driver_args", {}))
+    url = urlsplit(config.endpoint)
+    if url.scheme in ("http", "https"):
+        kwargs.update(host=url.hostname, port=url.port, secure=url.scheme == "https")
+        if url.path.strip("/"):
+            kwargs["path"] = url.path
+    if config.region:
+        kwargs["region"] = config.region
+    parameters = inspect.signature(provider_class.__init__).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        refused = sorted(set(kwargs) - parameters.keys())
+        if refused:
+            raise InvalidRequest(
+                f"libcloud's {provider_class.__name__} takes no {', '.join(refused)}: give a plain name as the "
+                "endpoint (not a URL), and no region",
+                details={"field": "endpoint" if "host" in refused else refused[0]},
+            )
+    return args, kwargs
+
+
 class LibcloudDriver(Driver):
     """One account on a libcloud provider (made per provider by `libcloud_driver`).
 
@@ -99,17 +128,11 @@ class LibcloudDriver(Driver):
     def _provider(self) -> NodeDriver:
         """The account's libcloud driver, made on the worker thread at first use."""
         if self._native is None:
-            credentials, config = self.config.credentials, self.config
-            args = [credentials["key"], *([credentials["secret"]] if credentials.get("secret") else [])]
-            kwargs: dict[str, Any] = dict(config.options.get("driver_args", {}))
-            if config.endpoint:
-                url = urlsplit(config.endpoint)
-                kwargs.update(host=url.hostname, port=url.port, secure=url.scheme == "https")
-                if url.path.strip("/"):
-                    kwargs["path"] = url.path
-            if config.region:
-                kwargs["region"] = config.region
-            self._native = self.provider_class(*args, **kwargs)
+            args, kwargs = driver_arguments(self.provider_class, self.config)
+            try:
+                self._native = self.provider_class(*args, **kwargs)
+            except TypeError as exc:  # the provider's driver wants other arguments than the account gives
+                raise InvalidRequest(f"{self.cloud_type} cannot be set up with these credentials: {exc}") from exc
         return self._native
 
     async def _run(self, work: Callable[..., T], *args: Any) -> T:

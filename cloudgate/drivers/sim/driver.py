@@ -9,6 +9,7 @@ from typing import Any
 from cloudgate.drivers.base import AccountConfig, Capabilities, CloudIdentity, Driver
 from cloudgate.drivers.sim.cloud import Credentials, SimCloud
 from cloudgate.drivers.sim.faults import Faults
+from cloudgate.drivers.sim.native import SimApiError
 from cloudgate.drivers.sim.registry import get_cloud
 from cloudgate.drivers.sim.translate import (
     ACTIONS,
@@ -20,7 +21,7 @@ from cloudgate.drivers.sim.translate import (
     normalize,
     to_native,
 )
-from cloudgate.errors import InvalidRequest
+from cloudgate.errors import InvalidRequest, NotFound
 from cloudgate.fields import declare
 from cloudgate.model import CloudResource, Kind
 
@@ -117,8 +118,12 @@ class SimDriver(Driver):
     @classmethod
     def configure_endpoint(cls, endpoint: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """The faults of the sim cloud at `endpoint`: turned on or off for every process sharing it."""
+        try:
+            cloud = get_cloud(endpoint)
+        except SimApiError:
+            raise NotFound(f"no sim cloud at {endpoint!r}") from None
         with native_errors():
-            return get_cloud(endpoint).set_faults(**changes)
+            return cloud.set_faults(**changes)
 
     def _cloud(self) -> SimCloud:
         return get_cloud(self.config.endpoint)
