@@ -3,6 +3,9 @@ same foreign ids (found again through the store)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 
 from hypothesis import given
@@ -81,3 +84,11 @@ async def test_a_resync_gives_the_same_foreign_ids(sim_gateway: SimWorld):
             _kind, number = from_ec2_id(to_ec2_id(kind, resource_id)) or (None, 0)
             query = ResourceQuery(kind=kind, matches=(Match("numeric_id", (number,)),))
             assert (await core.resources.find(sim_gateway.admin, query)).id == resource_id
+
+
+def test_gateway_ids_are_the_same_in_another_process():
+    # Another interpreter with another hash seed: ids must not depend on anything per process.
+    script = "from cloudgate.model import Kind, gateway_id; print(gateway_id('acc-0123456789abcdef', Kind.INSTANCE, 'srv-000001'))"
+    other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"})  # fmt: skip
+    assert other.stdout.strip() == "i-8c2c87f130a52585b38a" == gateway_id("acc-0123456789abcdef", Kind.INSTANCE, "srv-000001")

@@ -33,6 +33,8 @@ async def test_the_feed_holds_only_the_callers_accounts_and_public_events(
     events = page["events"]
     assert events and page["next_after"] == events[-1]["seq"]
     assert all(e["account"] in (alice_account, None) for e in events)
+    public = [e for e in events if e["account"] is None]  # her endpoint's public images reach her feed
+    assert public and all(e["resource"]["public"] and e["kind"] == "image" for e in public)
     assert alices in {e["resource_id"] for e in events} and bobs not in {e["resource_id"] for e in events}
     assert [e["seq"] for e in events] == sorted({e["seq"] for e in events})
     assert {e["type"] for e in events} <= {"created", "updated", "deleted"}
@@ -147,11 +149,14 @@ async def test_stream_without_a_position_starts_with_the_next_event(alice: Calle
 
 
 async def test_stream_sends_heartbeats(alice: Caller, live_url: str):
+    heartbeats = 0
     async with stream(live_url, alice) as response:
         async with asyncio.timeout(10):
             async for message in sse_messages(response):
-                if "comment" in message:
+                heartbeats += "comment" in message
+                if heartbeats == 2:  # not one, but a beat that repeats
                     break
+    assert heartbeats == 2, "the stream ended without heartbeats"
 
 
 async def test_a_revoked_token_ends_the_stream_before_more_events(alice: Caller, alice_account: str, live_url: str):

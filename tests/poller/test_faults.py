@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
 from cloudgate.errors import ClockSkew, CloudAuthFailed, Throttled, Unavailable
@@ -149,6 +152,10 @@ async def test_clock_skew_is_refused_at_registration(sim_gateway: SimWorld):
     with pytest.raises(ClockSkew) as refused:
         await sim_gateway.account()
     assert refused.value.details["skew_seconds"] == pytest.approx(400.0, abs=5)
+    sim_gateway.cloud.faults.clock_skew = -1000.0  # a clock far behind is as wrong as one ahead
+    with pytest.raises(ClockSkew) as refused:
+        await sim_gateway.account()
+    assert refused.value.details["skew_seconds"] == pytest.approx(-1000.0, abs=5)
     sim_gateway.cloud.faults.clock_skew = -120.0  # inside the 5 minutes allowed
     assert await sim_gateway.account()
 
@@ -176,3 +183,18 @@ async def test_an_account_stays_degraded_until_every_failing_kind_lists_again(si
     assert (await _health(sim_gateway, account))[0] == "degraded"  # volumes still back off
     assert (await poller.poll(account, Kind.VOLUME)).ok
     assert await _health(sim_gateway, account) == ("ok", None)
+
+
+async def test_a_throttled_poll_holds_the_account_s_other_kinds_until_retry_after(sim_gateway: SimWorld):
+    account = await sim_gateway.account()
+    poller = sim_gateway.gateway.poller
+    sim_gateway.cloud.faults.configure(throttle_rate=1.0, retry_after=1.5)
+    throttled = await poller.poll(account, Kind.INSTANCE)
+    assert isinstance(throttled.error, Throttled)
+    sim_gateway.cloud.faults.configure(throttle_rate=0.0)  # the cloud would answer now: the gateway must not ask yet
+
+    began = time.monotonic()
+    volumes = asyncio.create_task(poller.poll(account, Kind.VOLUME))
+    done, _pending = await asyncio.wait({volumes}, timeout=0.75)
+    assert not done  # half the wait asked for: the other kind of the account still holds back
+    assert (await volumes).ok and time.monotonic() - began >= 1.5
