@@ -7,6 +7,7 @@ from starlette.middleware import Middleware
 
 from cloudgate import __version__
 from cloudgate.api.auth import CoreSource
+from cloudgate.api.docs import install_docs
 from cloudgate.api.errors import InternalErrors, install_error_handlers
 from cloudgate.api.intake import RequestIntake
 from cloudgate.api.metrics import ApiMetrics, RequestMetrics
@@ -29,6 +30,8 @@ def create_api(core_source: CoreSource, settings: Settings) -> FastAPI:
         title="cloudgate",
         version=__version__,
         description=DESCRIPTION,
+        docs_url=None,  # served by install_docs, from local assets
+        redoc_url=None,
         middleware=[  # outermost first: metrics see every answer, including the ones the others make
             Middleware(RequestMetrics, metrics=metrics),
             Middleware(InternalErrors),
@@ -42,4 +45,5 @@ def create_api(core_source: CoreSource, settings: Settings) -> FastAPI:
     install_error_handlers(app, served_names(ROUTERS))
     for router in ROUTERS:
         app.include_router(router)
+    install_docs(app)
     return app

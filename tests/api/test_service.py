@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import httpx
@@ -176,3 +177,15 @@ async def test_an_admin_turns_a_sim_cloud_s_faults_on_and_off(admin: Caller, ali
     assert unsupported.status_code == 422 and unsupported.json()["error"]["code"] == "unsupported"
     assert (await admin.patch(url, params=endpoint, json={"outage": False})).json()["outage"] is False
     assert sim.faults.outage is False
+
+
+async def test_the_docs_work_offline(http: httpx.AsyncClient):
+    for page, marker in (("/docs", "swagger"), ("/redoc", "redoc")):
+        html = (await http.get(page)).text
+        assert marker in html.lower()
+        assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert assets and all(url.startswith("/") for url in assets), assets  # nothing from a CDN or font host
+        assert "https://" not in html and "http://" not in html
+        for url in assets:
+            response = await http.get(url)
+            assert response.status_code == 200 and len(response.content) > 100, url
