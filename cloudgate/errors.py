@@ -102,6 +102,12 @@ class SignatureMismatch(Unauthenticated):
     code = "signature_mismatch"
 
 
+class RegionMismatch(Unauthenticated):
+    """A request signed for another region than the one its access key acts in."""
+
+    code = "region_mismatch"
+
+
 class Forbidden(CloudgateError):
     code, status = "forbidden", 403
 

@@ -165,6 +165,19 @@ class ResourceRecord:
         )  # fmt: skip
 
 
+# Attributes that hold the cloud id of another resource (a list of them for security groups).
+ATTR_REFERENCES: dict[str, Kind] = {
+    "flavor": Kind.FLAVOR,
+    "image": Kind.IMAGE,
+    "datacenter": Kind.DATACENTER,
+    "keypair": Kind.KEYPAIR,
+    "security_groups": Kind.SECURITY_GROUP,
+    "subnet": Kind.SUBNET,
+    "attached_to": Kind.INSTANCE,
+    "volume": Kind.VOLUME,
+}
+
+
 def changed_fields(old: ResourceRecord, new: ResourceRecord) -> list[str]:
     """Top-level fields that differ, with attrs keys spelled `attrs.<key>`."""
     changed = [f for f in ("name", "state", "cloud_state", "cloud_id", "cloud_attrs", "tags", "public")

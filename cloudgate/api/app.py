@@ -6,12 +6,12 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 
 from cloudgate import __version__
-from cloudgate.api.auth import CoreSource
 from cloudgate.api.docs import install_docs
 from cloudgate.api.errors import InternalErrors, install_error_handlers
 from cloudgate.api.intake import RequestIntake
 from cloudgate.api.metrics import ApiMetrics, RequestMetrics
 from cloudgate.api.routes import ROUTERS, served_names
+from cloudgate.core import CoreSource
 from cloudgate.serving.request_ids import RequestIds
 from cloudgate.settings import Settings
 

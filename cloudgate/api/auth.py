@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from cloudgate.core import Caller, Core
-from cloudgate.errors import NotReady, Unauthenticated
+from cloudgate.core import Caller, Core, CoreSource
+from cloudgate.errors import Unauthenticated
 from cloudgate.serving.request_ids import request_id
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `POST /v1/tokens`.")
-
-# How the app finds the core: the composition root gives it this; it raises NotReady until the
-# gateway is open (an app may be built before its gateway, and outlive it).
-CoreSource = Callable[[], Core]
 
 
 # Dependencies are coroutines: FastAPI would run a plain function in a worker thread, a hop per request.
@@ -43,7 +38,3 @@ async def authenticated(request: Request, token: TokenDep) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(authenticated)]
-
-
-def not_ready() -> Core:
-    raise NotReady("the gateway is not open")

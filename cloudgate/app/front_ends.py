@@ -8,10 +8,11 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount, Route
 
 from cloudgate.api import create_api
-from cloudgate.api.auth import CoreSource
+from cloudgate.core import CoreSource
+from cloudgate.frontends.ec2.app import create_ec2_app
 from cloudgate.settings import Settings
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[None]]
@@ -22,8 +23,10 @@ class FrontEnds(Starlette):
 
     def __init__(self, core_source: CoreSource, settings: Settings, *, lifespan: Lifespan | None = None):
         self.v1 = create_api(core_source, settings)
-        mounts: list[Mount] = []
-        super().__init__(routes=mounts, lifespan=lifespan)
+        routes: list[BaseRoute] = []
+        for prefix, app in {"/ec2": create_ec2_app(core_source, settings)}.items():
+            routes += [Route(prefix, app), Mount(prefix, app=app)]  # the bare prefix too: boto3 posts to /ec2
+        super().__init__(routes=routes, lifespan=lifespan)
         self.router.default = self.v1  # no route of its own: /v1 answers (and 404s in its own shape)
 
     def openapi(self) -> dict[str, Any]:

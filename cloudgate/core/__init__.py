@@ -2,6 +2,6 @@
 events, foreign credentials), each call with a `Caller`."""
 
 from cloudgate.core.caller import Caller, Principal
-from cloudgate.core.facade import Core
+from cloudgate.core.facade import Core, CoreSource
 
-__all__ = ["Caller", "Core", "Principal"]
+__all__ = ["Caller", "Core", "CoreSource", "Principal"]

@@ -32,6 +32,9 @@ class Caller:
     scope: Scope = field(default_factory=dict)
     request_id: str = field(default_factory=new_request_id)
     idempotency_key: str | None = None
+    # What the key was sent with, when one foreign request makes several operations (RunInstances with
+    # MaxCount): the same key sent with another request is then refused even where each part matches.
+    idempotency_subject: str | None = None
     account_id: str | None = None
     region: str | None = None
 
@@ -44,6 +47,6 @@ class Caller:
         # A caller bound to one account acts within it, whatever its client may do elsewhere.
         return self.principal.is_admin and self.account_id is None
 
-    def keyed(self, idempotency_key: str | None) -> Caller:
-        """The same caller with an idempotency key for its next mutation."""
-        return replace(self, idempotency_key=idempotency_key)
+    def keyed(self, idempotency_key: str | None, subject: str | None = None) -> Caller:
+        """The same caller with an idempotency key for its next mutation (and what it was sent with)."""
+        return replace(self, idempotency_key=idempotency_key, idempotency_subject=subject)

@@ -19,7 +19,14 @@ from typing import Any
 
 from cloudgate.core.access import visible_account
 from cloudgate.core.caller import Caller, Principal
-from cloudgate.errors import InvalidRequest, NotFound, RevokedCredential, SignatureMismatch, UnknownCredential
+from cloudgate.errors import (
+    InvalidRequest,
+    NotFound,
+    RegionMismatch,
+    RevokedCredential,
+    SignatureMismatch,
+    UnknownCredential,
+)
 from cloudgate.sealing import Sealer
 from cloudgate.store import Store
 from cloudgate.store import accounts as account_rows
@@ -126,19 +133,42 @@ class ForeignCredentials:
                 del self._checked[key_id]
 
     async def authenticate(
-        self, key_id: str, signature_matches: SignatureCheck, *, request_id: str | None = None
-    ) -> Caller:
+        self, key_id: str, signature_matches: SignatureCheck, *, request_id: str | None = None,
+        region: str | None = None,
+    ) -> Caller:  # fmt: skip
         """The caller a request signed with `key_id` speaks for, once `signature_matches(secret)` says
-        the signature is right: bound to the key's account (and region), with its default scope."""
+        the signature is right: bound to the key's account, with its default scope. A request for
+        another `region` than the account's speaks for the client's account of the same cloud identity
+        in that region (an EC2 client picks the region), which a key bound to a region refuses."""
         checked = await self._valid(key_id)
         verdict = signature_matches(checked.secret)
         if inspect.isawaitable(verdict):
             verdict = await verdict
         if not verdict:
             raise SignatureMismatch("the request signature does not match the access key's secret")
+        account_id = checked.row.account_id
+        if region and region != checked.row.region:
+            account_id = await self._sibling(checked, region)
         extra = {"request_id": request_id} if request_id else {}
-        return Caller(checked.principal, scope=checked.row.scope or {}, account_id=checked.row.account_id,
-                      region=checked.row.region, **extra)  # fmt: skip
+        return Caller(checked.principal, scope=checked.row.scope or {}, account_id=account_id,
+                      region=region or checked.row.region, **extra)  # fmt: skip
+
+    async def _sibling(self, checked: _Checked, region: str) -> str:
+        """The client's account in `region` of the same cloud identity as the key's account."""
+        async with self._store.read() as conn:
+            account = await account_rows.get_account(conn, checked.row.account_id)
+            sibling = None
+            if account is not None:
+                sibling = await account_rows.find_account(
+                    conn, account.cloud, account.endpoint, region, account.identity
+                )
+            granted = sibling is not None and (
+                checked.principal.is_admin or sibling.id in await account_rows.granted_ids(conn, checked.row.client_id)
+            )
+        if sibling is None or not granted:
+            held = checked.row.region or (account.region if account else "")
+            raise RegionMismatch(f"the access key acts in region {held!r}, not {region!r}", details={"region": held})
+        return sibling.id
 
     async def _valid(self, key_id: str) -> _Checked:
         now = time.time()

@@ -4,7 +4,7 @@ The store, the driver pool and the poller stay behind it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cloudgate.connections import DriverPool
@@ -70,3 +70,8 @@ class Core:
     def relay_status(self) -> RelayStatus | None:
         """The event relay to AMQP, when this process runs one."""
         return self._relay.status() if self._relay is not None else None
+
+
+# How an app finds the core: the composition root gives each front-end one; it raises NotReady until the
+# gateway is open (an app may be built before its gateway, and outlive it).
+CoreSource = Callable[[], Core]

@@ -130,9 +130,11 @@ def fingerprint(caller: Caller, route: str, body: Mapping[str, Any]) -> str | No
     if caller.idempotency_key is None:
         return None
     try:
-        blob = orjson.dumps([route, body], option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+        blob = orjson.dumps(
+            [route, body, caller.idempotency_subject], option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+        )
     except TypeError:
-        blob = json.dumps([route, body], sort_keys=True, default=str).encode()
+        blob = json.dumps([route, body, caller.idempotency_subject], sort_keys=True, default=str).encode()
     return hashlib.blake2b(blob, digest_size=16).hexdigest()
 
 
@@ -144,6 +146,7 @@ class Operations:
         self._sealer = sealer
         self._settings = settings
         self._tasks: set[asyncio.Task[None]] = set()
+        self._running: dict[str, asyncio.Task[None]] = {}  # by operation id
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -204,11 +207,14 @@ class Operations:
         fields = {k: v for k, v in spec.items() if k != "account"}
         check(kind, driver.create_fields.get(kind, {}), fields)
         cloud_spec = await self._resolve(caller, ref, fields)
+        resource_id = new_gateway_id(kind)
+        if not fields.get("name"):  # every cloud names what it makes: an unnamed resource is named by its id
+            cloud_spec["name"] = resource_id
 
         now = time.time()
         record = ResourceRecord(
-            id=new_gateway_id(kind), cloud_id=None, scope=ref.scope, account_id=ref.id, cloud=ref.cloud, kind=kind,
-            name=fields.get("name") or "", state=INITIAL_STATE[kind], cloud_state=None, attrs={}, cloud_attrs={},
+            id=resource_id, cloud_id=None, scope=ref.scope, account_id=ref.id, cloud=ref.cloud, kind=kind,
+            name=cloud_spec["name"], state=INITIAL_STATE[kind], cloud_state=None, attrs={}, cloud_attrs={},
             tags=dict(fields.get("tags") or {}), public=False, created_at=now, updated_at=now, revision=1,
         )  # fmt: skip
         op = self._new_row(caller, ref, record, "create", dict(spec), digest, now)
@@ -407,7 +413,23 @@ class Operations:
     def _launch(self, op: OperationRow, work: Callable[[], Awaitable[dict[str, Any] | None]]) -> None:
         task = asyncio.create_task(self._run(op, work))
         self._tasks.add(task)
+        self._running[op.id] = task
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _task: self._running.pop(op.id, None))
+
+    async def wait(self, caller: Caller, operation_id: str, timeout: float) -> Operation:
+        """The operation once it finished, or as it stands after `timeout` seconds (for front-ends whose
+        API answers some changes only when they are done: a generated key pair's private key, a rule)."""
+        task = self._running.get(operation_id)
+        if task is not None:
+            await asyncio.wait({task}, timeout=timeout)
+            return await self.get(caller, operation_id)
+        # Started by another process: follow it in the store.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not (operation := await self.get(caller, operation_id)).finished and loop.time() < deadline:
+            await asyncio.sleep(self._settings.fast_poll_interval)  # the pace of looking again
+        return operation
 
     async def _run(self, op: OperationRow, work: Callable[[], Awaitable[dict[str, Any] | None]]) -> None:
         await self._set_state(op.id, "running")

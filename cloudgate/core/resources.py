@@ -7,6 +7,7 @@ import base64
 import binascii
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -16,11 +17,29 @@ from cloudgate.connections import AccountRef
 from cloudgate.core.access import Visibility, visibility
 from cloudgate.core.caller import Caller
 from cloudgate.errors import InvalidRequest, NotFound
-from cloudgate.model import STATES, Kind, ResourceRecord, kind_of_id
+from cloudgate.model import ATTR_REFERENCES, STATES, Kind, ResourceRecord, kind_of_id
 from cloudgate.query import DocumentPage, Match, Page, ResourceQuery, SortKey, Value
 from cloudgate.store import Store
 from cloudgate.store import resources as rows
 from cloudgate.store.accounts import AccountRow, list_accounts
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Referenced records, by (scope, kind, cloud id), with the scopes each account's references live in."""
+
+    by_scope: dict[tuple[str, Kind, str], ResourceRecord]
+    usable: dict[str, tuple[str, str]]  # account id -> (its scope, its endpoint's public scope)
+
+    def of(self, record: ResourceRecord, kind: Kind, cloud_id: str | None) -> ResourceRecord | None:
+        """The record of `kind` with `cloud_id` that `record` refers to, if the store has it."""
+        if not cloud_id:
+            return None
+        for scope in self.usable.get(record.account_id or "", (record.scope,)):
+            found = self.by_scope.get((scope, kind, cloud_id))
+            if found is not None:
+                return found
+        return None
 
 
 def encode_cursor(query: ResourceQuery, last: Sequence[Any]) -> str:
@@ -133,6 +152,27 @@ class Resources:
         if len(page.records) != 1:
             raise NotFound(f"{(query.kind or 'resource').replace('_', ' ')} not found")
         return page.records[0]
+
+    async def related(self, caller: Caller, records: Sequence[ResourceRecord]) -> Related:
+        """The records that `records` name in their reference attributes (flavor, image, zone, key pair,
+        security groups, subnet, attached instance, volume), found by cloud id within each one's account
+        and its endpoint's public scope: a front-end shows them by name or by its own id."""
+        wanted: dict[Kind, set[str]] = {}
+        for record in records:
+            for field, kind in ATTR_REFERENCES.items():
+                value = record.attrs.get(field)
+                for cloud_id in value if isinstance(value, list) else [value]:
+                    if isinstance(cloud_id, str) and cloud_id:
+                        wanted.setdefault(kind, set()).add(cloud_id)
+        found: list[ResourceRecord] = []
+        async with self._store.read() as conn:
+            seen = await visibility(conn, caller)
+            accounts = {a.id: a for a in await list_accounts(conn) if a.id in {r.account_id for r in records}}
+            for kind, cloud_ids in wanted.items():
+                query = ResourceQuery(kind=kind, matches=(Match("cloud_id", tuple(cloud_ids)),))
+                found += await rows.query(conn, query, scopes=seen.scopes, limit=10 * len(cloud_ids))
+        usable = {account_id: (account_id, AccountRef.of(a).public_scope) for account_id, a in accounts.items()}
+        return Related({(r.scope, r.kind, r.cloud_id or ""): r for r in found}, usable)
 
     async def _shows(self, conn: AsyncConnection, caller: Caller, kind: Kind, scope: str, wanted: Kind | None) -> bool:
         return (wanted is None or kind == wanted) and (await visibility(conn, caller)).sees_scope(scope)

@@ -18,7 +18,7 @@ from cloudgate.model import Kind
 from cloudgate.query import ResourceQuery
 from cloudgate.store.schema import foreign_credentials
 from tests.conftest import SimWorld
-from tests.signed import CloudStackRequest, SigV4Request, cloudstack_signed, sigv4_signed
+from tests.frontends.signed import CloudStackRequest, SigV4Request, cloudstack_signed, sigv4_signed
 
 
 def sigv4_check(request: SigV4Request):

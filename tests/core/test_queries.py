@@ -34,8 +34,11 @@ async def stored(sim_gateway: SimWorld) -> tuple[SimWorld, str, str, list[Resour
     records = [_instance(first, n) for n in range(20)] + [_instance(second, n) for n in range(20, 40)]
     image = dataclasses.replace(_instance("x", 99), id="img-00000000000000000099", kind=Kind.IMAGE, public=True,
                                 account_id=None, scope=public_scope("sim", sim_gateway.cloud.endpoint, sim_gateway.cloud.regions[0]))  # fmt: skip
+    zones = [dataclasses.replace(_instance(scope, 0), id=gateway_id(scope, Kind.DATACENTER, name), cloud_id=name,
+                                 kind=Kind.DATACENTER, name=name, state="available", attrs={})
+             for scope in (first, second) for name in ("zone-0", "zone-1")]  # fmt: skip
     async with sim_gateway.gateway.store.write() as conn:
-        await rows.insert_records(conn, [(record, None) for record in [*records, image]])
+        await rows.insert_records(conn, [(record, None) for record in [*records, image, *zones]])
     return sim_gateway, first, second, records
 
 

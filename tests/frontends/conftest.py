@@ -1,0 +1,72 @@
+"""Fixtures for the foreign front-ends: a gateway over a simulated cloud on real time (short transitions,
+so the clients' own waiters work), served by uvicorn on 127.0.0.1 with every front-end mounted."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from cloudgate.app import Gateway, create_app
+from cloudgate.core import Caller, Principal
+from cloudgate.core.auth import ADMIN_ID
+from cloudgate.drivers.sim import Delays, SimClock, SimCloud, register, unregister
+from tests.api.conftest import api_settings, eventually
+
+QUICK = Delays(boot=0.3, stop=0.3, start=0.3, reboot=0.2, terminate=0.3, linger=30.0, volume_create=0.2, attach=0.2,
+               detach=0.2, volume_delete=0.2, snapshot=0.3, snapshot_delete=0.2, image=0.4, image_delete=0.2, subnet=0.2)  # fmt: skip
+ADMIN = Caller(Principal(ADMIN_ID, "admin", True))
+
+
+@pytest.fixture
+def quick_sim() -> Iterator[SimCloud]:
+    """A simulated cloud on real time with quick transitions, with projects a and b."""
+    cloud = register(SimCloud(f"sim-fe-{secrets.token_hex(4)}", clock=SimClock.real(), delays=QUICK))
+    cloud.add_account("AK-A", "SK-A", "project-a")
+    cloud.add_account("AK-B", "SK-B", "project-b")
+    yield cloud
+    unregister(cloud.endpoint)
+
+
+@dataclass
+class Served:
+    """A gateway, served with every front-end at `url`."""
+
+    gateway: Gateway
+    url: str
+
+    async def account(self, cloud: SimCloud, key: str, caller: Caller = ADMIN) -> str:
+        """Register (and list once) the sim project whose access key is `key`; its account id."""
+        view, _created = await self.gateway.core.accounts.register(
+            caller, cloud="sim", endpoint=cloud.endpoint, region=None,
+            credentials={"access_key": key, "secret_key": key.replace("AK", "SK")},
+        )  # fmt: skip
+        for kind in sorted((await self.gateway.pool.get(view.row.id))[0].capabilities.kinds):
+            assert (await self.gateway.poller.poll(view.row.id, kind)).ok
+        return view.row.id
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[Served]:
+    gateway = await Gateway.open(api_settings(tmp_path, fast_poll_interval=0.05))
+    await gateway.start()
+    config = uvicorn.Config(create_app(gateway=gateway), host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        if serving.done():
+            serving.result()
+        return server.started
+
+    await eventually(started, what="uvicorn to start")
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield Served(gateway, f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    await serving
+    await gateway.close()
