@@ -108,8 +108,9 @@ class Observation:
     # -- observing --------------------------------------------------------------------------------
 
     async def refresh(self, account_id: str, kind: Kind) -> PollResult:
-        """List (account, kind) now and apply it (joining a poll of the pair already running)."""
-        return await self._poller.poll(account_id, kind)
+        """List (account, kind) now and apply it: the listing starts after the call, so it shows what the
+        caller changed before."""
+        return await self._poller.poll(account_id, kind, fresh=True)
 
     async def watch(self, account_id: str) -> None:
         """Start polling a newly registered account."""

@@ -74,15 +74,25 @@ class Poller:
         between the cloud naming the new resource and the store recording that name."""
         return self._locks.setdefault((account_id, kind), asyncio.Lock())
 
-    async def poll(self, account_id: str, kind: Kind) -> PollResult:
-        """List (account, kind) completely and apply it; joins a poll of the same pair already running."""
+    async def poll(self, account_id: str, kind: Kind, *, fresh: bool = False) -> PollResult:
+        """List (account, kind) completely and apply it; joins a poll of the same pair already running.
+        A `fresh` poll lists after the call: one already running may have listed before a change the caller
+        just made, so it is waited out rather than joined."""
         key = (account_id, kind)
         running = self._inflight.get(key)
+        if fresh and running is not None:
+            await asyncio.shield(running)
+            newer = self._inflight.get(key)  # one started since lists after the call: joining it is enough
+            running = newer if newer is not running else None
         if running is None:
             running = asyncio.ensure_future(self._poll(account_id, kind))
             self._inflight[key] = running
-            running.add_done_callback(lambda _t: self._inflight.pop(key, None))
+            running.add_done_callback(lambda done: self._forget_poll(key, done))
         return await asyncio.shield(running)
+
+    def _forget_poll(self, key: PollKey, done: asyncio.Task[PollResult]) -> None:
+        if self._inflight.get(key) is done:
+            del self._inflight[key]
 
     async def _poll(self, account_id: str, kind: Kind) -> PollResult:
         try:

@@ -127,3 +127,37 @@ async def test_a_cancel_always_stops_the_poll_loop(database_url, tmp_path):
 async def _parked(poller) -> bool:
     await asyncio.sleep(0)
     return bool(poller._wake._waiters)  # noqa: SLF001 - the only sign that the loop waits for a wake-up
+
+
+async def test_a_refresh_lists_after_the_change_it_follows(database_url, tmp_path):
+    """A listing under way when a caller changes the cloud is waited out, not joined: the caller's refresh
+    shows its change (an edit settled by a stale listing would read as undone)."""
+    cloud = sim.register(sim.SimCloud("sim://fresh", seed=1, clock=sim.SimClock(time.time())))
+    gateway = await Gateway.open(sim_settings(tmp_path, database_url))
+    listing_started, release = asyncio.Event(), asyncio.Event()
+    original = cloud.list_page
+
+    async def held_list_page(*args, **kwargs):
+        page = await original(*args, **kwargs)  # the cloud's state as it is when the listing starts
+        listing_started.set()
+        await release.wait()
+        return page
+
+    try:
+        world = SimWorld(gateway, cloud, ADMIN)
+        account = await world.account()
+        cloud.populate("p1", cloud.regions[0], servers=1)
+        await gateway.poller.poll(account, Kind.INSTANCE)
+        cloud_id = next(r.cloud_id for r in await world.stored(account) if r.kind == Kind.INSTANCE)
+        cloud.list_page = held_list_page
+        stale = asyncio.create_task(gateway.poller.poll(account, Kind.INSTANCE))
+        await asyncio.wait_for(listing_started.wait(), 10)
+        cloud.list_page = original
+        cloud.oob_update("p1", "servers", cloud_id, name="renamed")
+        refreshed = asyncio.create_task(gateway.observation.refresh(account, Kind.INSTANCE))
+        release.set()
+        await asyncio.wait_for(asyncio.gather(stale, refreshed), 10)
+        assert [r.name for r in await world.stored(account) if r.kind == Kind.INSTANCE] == ["renamed"]
+    finally:
+        await gateway.close()
+        sim.unregister(cloud.endpoint)
