@@ -193,35 +193,41 @@ def _glob(conn: AsyncConnection, column: Any, pattern: str) -> ColumnElement[boo
     return column.like(pattern.translate(_GLOB_SPECIALS), escape="\\")
 
 
-def _json_value(element: Any, value: Any) -> ColumnElement[bool]:
-    if isinstance(value, bool):
-        return element.as_boolean() == value
-    if isinstance(value, int):
-        return element.as_integer() == value
-    if isinstance(value, float):
-        return element.as_float() == value
-    return element.as_string() == value
+def _json_values(element: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """The JSON element is one of `values`: one IN per JSON type (an OR per value grows the expression
+    past SQLite's depth limit at a thousand values)."""
+    by_type: dict[str, list[Any]] = {}
+    for value in values:
+        as_type = "boolean" if isinstance(value, bool) else "integer" if isinstance(value, int) else (
+            "float" if isinstance(value, float) else "string")  # fmt: skip
+        by_type.setdefault(as_type, []).append(value if as_type != "string" else str(value))
+    return or_(*(getattr(element, f"as_{as_type}")().in_(group) for as_type, group in by_type.items()))
+
+
+def _one_of(conn: AsyncConnection, column: Any, values: Sequence[Any], *, glob: bool) -> ColumnElement[bool]:
+    """`column` equals one of `values`, or matches one of them as a pattern when `glob` (exact values
+    among them still go into one IN)."""
+    patterns = [str(v) for v in values if glob and ("*" in str(v) or "?" in str(v))]
+    exact = [v for v in values if not (glob and ("*" in str(v) or "?" in str(v)))]
+    return or_(*([column.in_(exact)] if exact else []), *(_glob(conn, column, p) for p in patterns))
 
 
 def _match(conn: AsyncConnection, match: Match) -> ColumnElement[bool]:
+    if not match.values:
+        return false()
     if match.field.startswith("attrs."):
         element = resources.c.attrs[match.field[len("attrs.") :]]
         if match.glob:
-            return or_(*(_glob(conn, element.as_string(), str(v)) for v in match.values))
-        return or_(*(_json_value(element, v) for v in match.values)) if match.values else false()
-    column = resources.c[_MATCH_COLUMNS[match.field]]
-    if match.glob:
-        return or_(*(_glob(conn, column, str(v)) for v in match.values)) if match.values else false()
-    return column.in_(list(match.values)) if match.values else false()
+            return _one_of(conn, element.as_string(), [str(v) for v in match.values], glob=True)
+        return _json_values(element, match.values)
+    return _one_of(conn, resources.c[_MATCH_COLUMNS[match.field]], match.values, glob=match.glob)
 
 
 def _tag(conn: AsyncConnection, tag: TagMatch) -> ColumnElement[bool]:
     element = resources.c.tags[tag.key].as_string()
     if not tag.values:
         return element.is_not(None)
-    return or_(
-        *(_glob(conn, element, value) if ("*" in value or "?" in value) else element == value for value in tag.values)
-    )
+    return _one_of(conn, element, tag.values, glob=True)
 
 
 def _after(order: Sequence[SortKey], after: Sequence[Any]) -> ColumnElement[bool]:

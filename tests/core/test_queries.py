@@ -77,6 +77,23 @@ async def test_matches_on_names_states_attributes_tags_and_ids(stored):
         assert found == expect(predicate), (matches, tags, [by[i].name for i in found])
 
 
+async def test_matches_on_thousands_of_values(stored):
+    """A match on as many values as a client can name (every volume attached to a thousand instances)
+    is one query on both backends, not an expression too deep for SQLite."""
+    world, _first, _second, records = stored
+    many = 3000
+    cases = [
+        (Match("attrs.flavor", ("s1.small", *(f"s9.{n}" for n in range(many)))), (), lambda r: r.attrs["flavor"] == "s1.small"),
+        (Match("attrs.vcpus", (2, *range(10, 10 + many))), (), lambda r: r.attrs["vcpus"] == 2),
+        (Match("name", ("db-*", *(f"x-{n}" for n in range(many))), glob=True), (), lambda r: r.name.startswith("db-")),
+        (Match("cloud_id", tuple(f"srv-{n}" for n in range(many))), (), lambda r: True),
+        (None, (TagMatch("env", ("prod-5", *(f"none-{n}" for n in range(many)))),), lambda r: r.tags.get("env") == "prod-5"),
+    ]  # fmt: skip
+    for match, tags, predicate in cases:
+        query = ResourceQuery(kind=Kind.INSTANCE, limit=1000, matches=(match,) if match else (), tags=tags)
+        assert await _ids(world, query) == sorted(r.id for r in records if predicate(r)), match or tags
+
+
 async def test_every_order_pages_completely_by_cursor_offset_and_marker(stored):
     world, _first, _second, records = stored
     core = world.gateway.core
