@@ -147,7 +147,7 @@ class ForeignCredentials:
         if not verdict:
             raise SignatureMismatch("the request signature does not match the access key's secret")
         account_id = checked.row.account_id
-        if region and region != checked.row.region:
+        if region and checked.row.region and region != checked.row.region:  # an account of no region takes any
             account_id = await self._sibling(checked, region)
         extra = {"request_id": request_id} if request_id else {}
         return Caller(checked.principal, scope=checked.row.scope or {}, account_id=account_id,

@@ -189,6 +189,13 @@ class Operations:
         more = len(found) > limit
         return OperationPage([Operation.of(row) for row in page], _operation_cursor(page[-1]) if more else None)
 
+    async def under_way(self, caller: Caller, records: Sequence[ResourceRecord]) -> dict[str, str]:
+        """The action under way on each of the caller's `records` that has one, whoever started it (a
+        front-end shows a resource being destroyed as such)."""
+        async with self._store.read() as conn:
+            seen = await visibility(conn, caller)
+            return await op_rows.under_way(conn, [r.id for r in records if seen.sees_scope(r.scope)])
+
     # -- requests --------------------------------------------------------------------------
 
     async def create(self, caller: Caller, kind: Kind, spec: Mapping[str, Any]) -> tuple[ResourceRecord, Operation]:

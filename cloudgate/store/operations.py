@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,16 @@ async def creating(conn: AsyncConnection, resource_id: str) -> OperationRow | No
     )  # fmt: skip
     row = (await conn.execute(query)).mappings().first()
     return OperationRow(**row) if row else None
+
+
+async def under_way(conn: AsyncConnection, resource_ids: Collection[str]) -> dict[str, str]:
+    """The action of the unfinished operation on each of `resource_ids` that has one (the latest)."""
+    query = (
+        select(operations.c.resource_id, operations.c.action)
+        .where(operations.c.resource_id.in_(list(resource_ids)), operations.c.state.in_(("pending", "running")))
+        .order_by(operations.c.created_at)
+    )
+    return {row.resource_id: row.action for row in await conn.execute(query)}
 
 
 async def unfinished(conn: AsyncConnection) -> list[OperationRow]:

@@ -160,6 +160,7 @@ operations = Table(
     UniqueConstraint("client_id", "idempotency_key", name="uq_operations_idempotency"),
 )
 Index("ix_operations_client_created", operations.c.client_id, operations.c.created_at)
+Index("ix_operations_resource_state", operations.c.resource_id, operations.c.state)
 
 # Signing credentials the gateway issues for foreign APIs (EC2 access keys, CloudStack API keys): one
 # per (client, account) or more. The secret is sealed like cloud credentials, so signatures can be

@@ -17,6 +17,7 @@ from cloudgate.frontends.ec2.errors import Ec2Error, from_code, from_core, malfo
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import MAX_PAGE, Match, ResourceQuery, TagMatch
 
+NAME_TAG = "Name"  # EC2's tag for a resource's name: the gateway keeps it as the record's name
 SETTLE_SECONDS = 60.0  # how long an action EC2 answers only when done waits for its operation
 ALL_PAGES_LIMIT = 10_000  # a listing without MaxResults returns at most this many
 
@@ -134,8 +135,8 @@ def tags_of(record: ResourceRecord) -> list[dict[str, str]]:
     """A record's tags as EC2 shows them: its name is the Name tag (a resource named by its own id, as the
     gateway names what is created without one, has none)."""
     tags = [{"Key": key, "Value": value} for key, value in sorted(record.tags.items())]
-    named = record.name and record.name != record.id and "Name" not in record.tags
-    return [{"Key": "Name", "Value": record.name}, *tags] if named else tags
+    named = record.name and record.name != record.id and NAME_TAG not in record.tags
+    return [{"Key": NAME_TAG, "Value": record.name}, *tags] if named else tags
 
 
 def ec2_kind(ec2_id: str) -> Kind:
@@ -152,5 +153,5 @@ def specified_tags(params: dict[str, Any], resource_type: str) -> tuple[str | No
     for spec in params.get("TagSpecifications") or []:
         if spec.get("ResourceType") in (resource_type, None):
             tags.update({str(tag.get("Key", "")): str(tag.get("Value", "")) for tag in spec.get("Tags") or []})
-    name = tags.pop("Name", None)
+    name = tags.pop(NAME_TAG, None)
     return name, tags

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudgate.foreign_ids import from_ec2_id
-from cloudgate.frontends.ec2.context import Ec2Request
+from cloudgate.frontends.ec2.context import NAME_TAG, Ec2Request
 from cloudgate.frontends.ec2.errors import Ec2Error
 from cloudgate.frontends.ec2.render import IMAGE_STATES, INSTANCE_STATES, SNAPSHOT_STATES, SUBNET_STATES, VOLUME_STATES
 from cloudgate.model import Kind, ResourceRecord
@@ -115,12 +115,15 @@ async def query_parts(
         name, values = str(given.get("Name", "")), [str(v) for v in given.get("Values") or []]
         if not values:
             raise Ec2Error("InvalidParameterValue", f"The filter '{name}' needs at least one value")
-        if name.startswith("tag:") and len(name) > 4:
+        if name == f"tag:{NAME_TAG}":  # the Name tag is the resource's name
+            matches.append(Match("name", tuple(values), glob=any("*" in v or "?" in v for v in values)))
+        elif name.startswith("tag:") and len(name) > 4:
             tags.append(TagMatch(name[4:], tuple(values)))
         elif name == "tag-key":
             if len(values) != 1:
                 raise Ec2Error("InvalidParameterValue", "The filter 'tag-key' takes one value here")
-            tags.append(TagMatch(values[0]))
+            if values[0] != NAME_TAG:  # every resource has a name
+                tags.append(TagMatch(values[0]))
         elif name in VPC_FILTERS:
             if request.vpc_id not in values:
                 return None

@@ -60,7 +60,8 @@ async def rendered(request: Ec2Request, records: Sequence[ResourceRecord]) -> li
     attached: dict[str, list[ResourceRecord]] = {}
     for volume in volumes:
         attached.setdefault(volume.attrs["attached_to"], []).append(volume)
-    return [render.instance(request, r, rel, attached.get(r.cloud_id or "", [])) for r in records]
+    under_way = await request.call(request.core.operations.under_way, request.caller, records)
+    return [render.instance(request, r, rel, attached.get(r.cloud_id or "", []), under_way.get(r.id)) for r in records]
 
 
 async def _default_zone(request: Ec2Request) -> str:

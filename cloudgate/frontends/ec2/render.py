@@ -24,6 +24,9 @@ INSTANCE_STATES: dict[str, tuple[int, str]] = {
     "terminated": (48, "terminated"),
     "error": (80, "stopped"),
 }
+# The state an instance shows while an operation of the gateway's is under way on it, where the normalized
+# state cannot say (a nova server being deleted is "stopping" until it is gone: EC2 says shutting-down).
+UNDER_WAY_STATES: dict[str, tuple[int, str]] = {"destroy": (32, "shutting-down")}
 # EC2's volume state, and the attachment's state, by normalized volume state.
 VOLUME_STATES: dict[str, tuple[str, str | None]] = {
     "creating": ("creating", None),
@@ -58,14 +61,28 @@ def _name_ref(rel: Related, record: ResourceRecord, kind: Kind, cloud_id: str | 
     return found.name if found else cloud_id
 
 
+def _ip_addresses(values: Any) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The IP addresses among an instance's addresses (a cloud may list host names there too)."""
+    found = []
+    for value in values if isinstance(values, list) else []:
+        try:
+            found.append(ipaddress.ip_address(value))
+        except ValueError:
+            continue
+    return found
+
+
 def instance(
-    request: Ec2Request, record: ResourceRecord, rel: Related, volumes: Sequence[ResourceRecord]
-) -> dict[str, Any]:
+    request: Ec2Request, record: ResourceRecord, rel: Related, volumes: Sequence[ResourceRecord],
+    under_way: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
     attrs = record.attrs
     code, state = INSTANCE_STATES.get(record.state, (80, "stopped"))
-    addresses = [a for a in attrs.get("addresses") or [] if isinstance(a, str)]
-    private = next((a for a in addresses if ipaddress.ip_address(a).is_private), None) if addresses else None
-    public = next((a for a in addresses if not ipaddress.ip_address(a).is_private), None) if addresses else None
+    if under_way in UNDER_WAY_STATES and record.state != "terminated":
+        code, state = UNDER_WAY_STATES[under_way]
+    addresses = _ip_addresses(attrs.get("addresses"))
+    private = next((str(a) for a in addresses if a.is_private), None)
+    public = next((str(a) for a in addresses if not a.is_private), None)
     groups = [rel.of(record, Kind.SECURITY_GROUP, group) for group in attrs.get("security_groups") or []]
     zone = _name_ref(rel, record, Kind.DATACENTER, attrs.get("datacenter"))
     body: dict[str, Any] = {
@@ -199,11 +216,14 @@ def security_group_rules(request: Ec2Request, record: ResourceRecord) -> list[di
 
 def subnet(request: Ec2Request, record: ResourceRecord, rel: Related) -> dict[str, Any]:
     cidr = record.attrs.get("cidr") or DEFAULT_VPC_CIDR
-    network = ipaddress.ip_network(cidr, strict=False)
+    try:
+        addresses = ipaddress.ip_network(cidr, strict=False).num_addresses
+    except ValueError:
+        addresses = 0  # a range the cloud wrote its own way: shown as it is, with no count
     return {
         "SubnetId": request.ec2_id(record), "VpcId": request.vpc_id, "CidrBlock": cidr,
         "AvailabilityZone": _name_ref(rel, record, Kind.DATACENTER, record.attrs.get("datacenter")),
-        "State": SUBNET_STATES.get(record.state, "failed"), "AvailableIpAddressCount": max(0, network.num_addresses - 5),
+        "State": SUBNET_STATES.get(record.state, "failed"), "AvailableIpAddressCount": max(0, addresses - 5),
         "DefaultForAz": False, "MapPublicIpOnLaunch": False, "OwnerId": request.owner_id, "Tags": tags_of(record),
         "SubnetArn": f"arn:aws:ec2:{request.region}:{request.owner_id}:subnet/{request.ec2_id(record)}",
     }  # fmt: skip
@@ -218,7 +238,7 @@ def vpc(request: Ec2Request) -> dict[str, Any]:
 
 def zone(request: Ec2Request, record: ResourceRecord) -> dict[str, Any]:
     region = record.attrs.get("region") or request.region
-    return {"ZoneName": record.name, "ZoneId": f"{region}-az{numeric_id(record.id) % 9 + 1}", "RegionName": region,
+    return {"ZoneName": record.name, "ZoneId": f"{region}-az-{numeric_id(record.id) & 0xFFFFFFFF:08x}", "RegionName": region,
             "State": ZONE_STATES.get(record.state, "unavailable"), "ZoneType": "availability-zone",
             "OptInStatus": "opt-in-not-required", "GroupName": region, "NetworkBorderGroup": region, "Messages": []}  # fmt: skip
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudgate.frontends.ec2.context import Ec2Request, ec2_kind, tags_of
+from cloudgate.frontends.ec2.context import NAME_TAG, Ec2Request, ec2_kind, tags_of
 from cloudgate.frontends.ec2.errors import Ec2Error
 from cloudgate.model import Kind
 from cloudgate.query import MAX_PAGE, Match, ResourceQuery
@@ -20,7 +20,6 @@ RESOURCE_TYPES: dict[str, Kind] = {
     "key-pair": Kind.KEYPAIR,
 }
 TYPE_OF_KIND = {kind: name for name, kind in RESOURCE_TYPES.items()}
-NAME_TAG = "Name"
 
 
 async def _retag(request: Ec2Request, params: dict[str, Any], change: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ class Backend:
     instance_type: str
     image_name: str | None = None  # an image by name, else the first available one
     volume_type: str | None = None
+    subnet_cidr: str = "10.0.5.0/24"  # inside the network the cloud's VPC (or the sim) gives subnets
 
 
 def error_code(call: Any, *args: Any, **kwargs: Any) -> str:
@@ -67,9 +68,9 @@ def lifecycle(ec2: Any, backend: Backend) -> dict[str, Any]:
     assert error_code(ec2.create_security_group, GroupName="web", Description="again") == "InvalidGroup.Duplicate"
 
     # a subnet in the account's VPC
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.5.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=backend.subnet_cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
     ec2.get_waiter("subnet_available").wait(SubnetIds=[subnet], WaiterConfig=FAST)
-    assert ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]["CidrBlock"] == "10.0.5.0/24"
+    assert ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]["CidrBlock"] == backend.subnet_cidr
 
     # instances: launched idempotently, described with filters and pages, stopped, started, rebooted
     launch = {"ImageId": image["ImageId"], "InstanceType": backend.instance_type, "MinCount": 1, "MaxCount": 1,
