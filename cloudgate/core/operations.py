@@ -147,6 +147,7 @@ class Operations:
         self._settings = settings
         self._tasks: set[asyncio.Task[None]] = set()
         self._running: dict[str, asyncio.Task[None]] = {}  # by operation id
+        self._named: dict[str, asyncio.Event] = {}  # create operations' "the cloud took it", by operation id
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -237,7 +238,8 @@ class Operations:
                 raise
             return replay
         self._observation.published(last)
-        self._launch(op, lambda: self._do_create(driver, ref, kind, cloud_spec, record.id))
+        named = self._named[op.id] = asyncio.Event()
+        self._launch(op, lambda: self._do_create(driver, ref, kind, cloud_spec, record.id, named))
         return record, Operation.of(op)
 
     async def edit(
@@ -423,6 +425,7 @@ class Operations:
         self._running[op.id] = task
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(lambda _task: self._running.pop(op.id, None))
+        task.add_done_callback(lambda _task: self._named.pop(op.id, None))
 
     async def wait(self, caller: Caller, operation_id: str, timeout: float) -> Operation:
         """The operation once it finished, or as it stands after `timeout` seconds (for front-ends whose
@@ -437,6 +440,19 @@ class Operations:
         while not (operation := await self.get(caller, operation_id)).finished and loop.time() < deadline:
             await asyncio.sleep(self._settings.fast_poll_interval)  # the pace of looking again
         return operation
+
+    async def submitted(self, caller: Caller, operation_id: str, timeout: float) -> Operation:
+        """The create operation once the cloud took the request (named the resource) or it ended, or as it
+        stands after `timeout` seconds: for front-ends whose API refuses what the cloud refuses at once."""
+        task, named = self._running.get(operation_id), self._named.get(operation_id)
+        if task is not None and named is not None:
+            waiting = asyncio.ensure_future(named.wait())
+            try:
+                await asyncio.wait({task, waiting}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiting.cancel()
+            return await self.get(caller, operation_id)
+        return await self.wait(caller, operation_id, timeout)  # not running here: only its end is known
 
     async def _run(self, op: OperationRow, work: Callable[[], Awaitable[dict[str, Any] | None]]) -> None:
         await self._set_state(op.id, "running")
@@ -469,7 +485,7 @@ class Operations:
             await op_rows.set_state(conn, operation_id, state, time.time(), error=error, result=result)
 
     async def _do_create(
-        self, driver: Driver, ref: AccountRef, kind: Kind, spec: dict[str, Any], resource_id: str
+        self, driver: Driver, ref: AccountRef, kind: Kind, spec: dict[str, Any], resource_id: str, named: asyncio.Event
     ) -> dict[str, Any]:
         try:
             seen = await self._retrying(
@@ -480,6 +496,7 @@ class Operations:
             # no record stays pending: a placeholder the cloud never named goes (a no-op once named).
             await asyncio.shield(self._observation.abandon(resource_id))
             raise
+        named.set()
         result: dict[str, Any] = {"cloud_id": seen.cloud_id}
         secret = seen.attrs.pop("private_key", None)
         if secret:

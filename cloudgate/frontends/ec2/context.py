@@ -3,7 +3,7 @@ EC2 ids to records, pages of a listing, the records a page refers to, operations
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -112,15 +112,19 @@ class Ec2Request:
 
     # -- changing ---------------------------------------------------------------------------------
 
+    async def create(
+        self, kind: Kind, spec: Mapping[str, Any], caller: Caller | None = None
+    ) -> tuple[ResourceRecord, Operation]:
+        """A new resource, once the cloud took the request: what the cloud refuses (an image too big for the
+        instance type) is refused here in EC2's codes, as EC2 refuses it, not left to vanish later."""
+        caller = caller or self.caller
+        record, operation = await self.call(self.core.operations.create, caller, kind, spec)
+        _failed(await self.call(self.core.operations.submitted, caller, operation.id, SETTLE_SECONDS))
+        return record, operation
+
     async def settled(self, operation: Operation) -> Operation:
         """The operation once done (EC2 answers some changes only then); its failure as EC2's error."""
-        done = await self.call(self.core.operations.wait, self.caller, operation.id, SETTLE_SECONDS)
-        if done.state == "failed":
-            error = done.error or {}
-            raise from_code(
-                str(error.get("code", "operation_failed")), str(error.get("message", "the operation failed"))
-            )
-        return done
+        return _failed(await self.call(self.core.operations.wait, self.caller, operation.id, SETTLE_SECONDS))
 
     @staticmethod
     async def call(function: Any, *args: Any, kind: Kind | None = None, **kwargs: Any) -> Any:
@@ -129,6 +133,14 @@ class Ec2Request:
             return await function(*args, **kwargs)
         except CloudgateError as exc:
             raise from_core(exc, kind) from exc
+
+
+def _failed(operation: Operation) -> Operation:
+    """The operation, unless it failed: then its error in EC2's codes."""
+    if operation.state == "failed":
+        error = operation.error or {}
+        raise from_code(str(error.get("code", "operation_failed")), str(error.get("message", "the operation failed")))
+    return operation
 
 
 def tags_of(record: ResourceRecord) -> list[dict[str, str]]:

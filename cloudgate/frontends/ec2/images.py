@@ -40,7 +40,7 @@ async def create_image(request: Ec2Request, params: dict[str, Any]) -> dict[str,
     spec: dict[str, Any] = {"account": request.account_id, "name": params["Name"], "instance": instance.id}
     if tags:
         spec["tags"] = tags
-    record, _operation = await request.call(request.core.operations.create, request.caller, Kind.IMAGE, spec)
+    record, _operation = await request.create(Kind.IMAGE, spec)
     return {"ImageId": request.ec2_id(record)}
 
 

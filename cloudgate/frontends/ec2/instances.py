@@ -103,10 +103,17 @@ async def run_instances(request: Ec2Request, params: dict[str, Any]) -> dict[str
         spec["user_data"] = params["UserData"]
     token = params.get("ClientToken")
     subject = fingerprint_of(params) if token else None  # one token, one whole request (MaxCount included)
-    launched = []
+    launched: list[ResourceRecord] = []
     for index in range(most):
         caller = request.caller.keyed(f"ec2:{token}:{index}", subject) if token else request.caller
-        record, _operation = await request.call(request.core.operations.create, caller, Kind.INSTANCE, spec)
+        try:
+            record, _operation = await request.create(Kind.INSTANCE, spec, caller)
+        except Ec2Error:
+            if len(launched) >= least:
+                break  # EC2 launches as many as it can between MinCount and MaxCount
+            for made in launched:  # fewer than MinCount: none
+                await _act(request, made, "destroy")
+            raise
         launched.append(record)
     return render.reservation(request, await rendered(request, launched))
 
@@ -199,7 +206,7 @@ async def describe_instance_attribute(request: Ec2Request, params: dict[str, Any
     (shown,) = await rendered(request, [record])
     values: dict[str, Any] = {
         "InstanceType": {"Value": shown["InstanceType"]}, "DisableApiTermination": {"Value": False},
-        "InstanceInitiatedShutdownBehavior": {"Value": "stop"}, "RootDeviceName": {"Value": shown["RootDeviceName"]},
+        "InstanceInitiatedShutdownBehavior": {"Value": "stop"}, "RootDeviceName": {"Value": shown.get("RootDeviceName")},
         "UserData": {}, "Groups": shown["SecurityGroups"], "BlockDeviceMappings": shown["BlockDeviceMappings"],
         "EbsOptimized": {"Value": False}, "SourceDestCheck": {"Value": True},
     }  # fmt: skip

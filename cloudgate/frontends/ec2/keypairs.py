@@ -27,7 +27,7 @@ async def _create(
     spec: dict[str, Any] = {"account": request.account_id, "name": name, **extra}
     if tags:
         spec["tags"] = tags
-    record, operation = await request.call(request.core.operations.create, request.caller, Kind.KEYPAIR, spec)
+    record, operation = await request.create(Kind.KEYPAIR, spec)
     done = await request.settled(operation)
     made = await request.call(request.core.resources.get, request.caller, record.id, Kind.KEYPAIR, kind=Kind.KEYPAIR)
     return made, done.result or {}

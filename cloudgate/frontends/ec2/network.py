@@ -36,7 +36,7 @@ async def create_subnet(request: Ec2Request, params: dict[str, Any]) -> dict[str
         spec["datacenter"] = params["AvailabilityZone"]
     if tags:
         spec["tags"] = tags
-    record, _operation = await request.call(request.core.operations.create, request.caller, Kind.SUBNET, spec)
+    record, _operation = await request.create(Kind.SUBNET, spec)
     (shown,) = await _subnets(request, [record])
     return {"Subnet": {**shown, "CidrBlock": params["CidrBlock"], "AvailabilityZone": params.get("AvailabilityZone")}}
 

@@ -27,6 +27,15 @@ INSTANCE_STATES: dict[str, tuple[int, str]] = {
 # The state an instance shows while an operation of the gateway's is under way on it, where the normalized
 # state cannot say (a nova server being deleted is "stopping" until it is gone: EC2 says shutting-down).
 UNDER_WAY_STATES: dict[str, tuple[int, str]] = {"destroy": (32, "shutting-down")}
+# Clouds whose records keep EC2's own description as cloud_attrs (the EC2 driver's): what the generic record
+# cannot say (architecture, hypervisor, root device) is shown from there, and left out for other clouds
+# rather than made up.
+EC2_DESCRIBED_CLOUDS = frozenset({"ec2"})
+INSTANCE_DESCRIPTION = ("AmiLaunchIndex", "Architecture", "Hypervisor", "VirtualizationType", "RootDeviceType",
+                        "RootDeviceName", "EbsOptimized", "EnaSupport", "SourceDestCheck", "Platform",
+                        "PlatformDetails", "BootMode")  # fmt: skip
+IMAGE_DESCRIPTION = ("Architecture", "Hypervisor", "VirtualizationType", "RootDeviceType", "RootDeviceName",
+                     "EnaSupport", "BootMode")  # fmt: skip
 # EC2's volume state, and the attachment's state, by normalized volume state.
 VOLUME_STATES: dict[str, tuple[str, str | None]] = {
     "creating": ("creating", None),
@@ -59,6 +68,13 @@ def _ec2_ref(rel: Related, record: ResourceRecord, kind: Kind, cloud_id: str | N
 def _name_ref(rel: Related, record: ResourceRecord, kind: Kind, cloud_id: str | None) -> str | None:
     found = rel.of(record, kind, cloud_id)
     return found.name if found else cloud_id
+
+
+def described(record: ResourceRecord, fields: Sequence[str]) -> dict[str, Any]:
+    """The members of EC2's own description of the record that it has (none from other clouds)."""
+    if record.cloud not in EC2_DESCRIBED_CLOUDS:
+        return {}
+    return {field: record.cloud_attrs[field] for field in fields if record.cloud_attrs.get(field) is not None}
 
 
 def _ip_addresses(values: Any) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
@@ -94,9 +110,8 @@ def instance(
         "PrivateIpAddress": private, "PublicIpAddress": public,
         "PrivateDnsName": f"ip-{private.replace('.', '-')}.internal" if private else "",
         "SecurityGroups": [{"GroupId": request.ec2_id(g), "GroupName": g.name} for g in groups if g is not None],
-        "Tags": tags_of(record), "AmiLaunchIndex": 0, "Architecture": "x86_64", "Hypervisor": "xen",
-        "VirtualizationType": "hvm", "RootDeviceType": "ebs", "RootDeviceName": "/dev/sda1", "EbsOptimized": False,
-        "Monitoring": {"State": "disabled"}, "StateTransitionReason": "",
+        "Tags": tags_of(record), "Monitoring": {"State": "disabled"}, "StateTransitionReason": "",
+        **described(record, INSTANCE_DESCRIPTION),
         "BlockDeviceMappings": [
             {"DeviceName": v.attrs.get("device") or "", "Ebs": {"VolumeId": request.ec2_id(v), "Status": VOLUME_STATES[v.state][1] or "attached",
              "AttachTime": when(v.updated_at), "DeleteOnTermination": False}} for v in volumes
@@ -151,8 +166,7 @@ def image(request: Ec2Request, record: ResourceRecord) -> dict[str, Any]:
     return {
         "ImageId": request.ec2_id(record), "Name": record.name, "State": IMAGE_STATES.get(record.state, "failed"),
         "OwnerId": owner, "ImageOwnerAlias": None if record.account_id else "amazon", "Public": record.public,
-        "ImageLocation": f"{owner}/{record.name}", "ImageType": "machine", "Architecture": "x86_64",
-        "RootDeviceType": "ebs", "RootDeviceName": "/dev/sda1", "VirtualizationType": "hvm", "Hypervisor": "xen",
+        "ImageLocation": f"{owner}/{record.name}", "ImageType": "machine", **described(record, IMAGE_DESCRIPTION),
         "PlatformDetails": "Windows" if record.attrs.get("os") == "windows" else "Linux/UNIX",
         "CreationDate": when(record.created_at).strftime("%Y-%m-%dT%H:%M:%S.000Z"), "Tags": tags_of(record),
         "Description": record.attrs.get("description") or record.name,
@@ -249,7 +263,7 @@ def instance_type(record: ResourceRecord) -> dict[str, Any]:
     body: dict[str, Any] = {
         "InstanceType": record.name, "CurrentGeneration": True, "FreeTierEligible": False,
         "SupportedUsageClasses": ["on-demand"], "SupportedRootDeviceTypes": ["ebs"],
-        "SupportedVirtualizationTypes": ["hvm"], "BareMetal": False, "Hypervisor": "xen",
+        "SupportedVirtualizationTypes": ["hvm"], "BareMetal": False,
         "ProcessorInfo": {"SupportedArchitectures": attrs.get("architectures") or ["x86_64"]},
         "VCpuInfo": {"DefaultVCpus": attrs.get("vcpus") or 1}, "MemoryInfo": {"SizeInMiB": attrs.get("ram_mb") or 0},
         "InstanceStorageSupported": bool(disk),

@@ -75,7 +75,7 @@ async def create_security_group(request: Ec2Request, params: dict[str, Any]) -> 
     spec: dict[str, Any] = {"account": request.account_id, "name": name, "description": description}
     if tags:
         spec["tags"] = tags
-    record, operation = await request.call(request.core.operations.create, request.caller, Kind.SECURITY_GROUP, spec)
+    record, operation = await request.create(Kind.SECURITY_GROUP, spec)
     await request.settled(operation)  # EC2's group exists when CreateSecurityGroup answers
     return {"GroupId": request.ec2_id(record), "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}
 

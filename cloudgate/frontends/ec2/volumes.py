@@ -50,7 +50,7 @@ async def create_volume(request: Ec2Request, params: dict[str, Any]) -> dict[str
     if tags:
         spec["tags"] = tags
     caller = request.caller.keyed(f"ec2:{params['ClientToken']}") if params.get("ClientToken") else request.caller
-    record, _operation = await request.call(request.core.operations.create, caller, Kind.VOLUME, spec)
+    record, _operation = await request.create(Kind.VOLUME, spec, caller)
     (shown,) = await _volumes(request, [record])
     return {**shown, "Size": spec["size_gb"], "AvailabilityZone": params["AvailabilityZone"]}
 
@@ -153,7 +153,7 @@ async def create_snapshot(request: Ec2Request, params: dict[str, Any]) -> dict[s
     }
     if tags:
         spec["tags"] = tags
-    record, _operation = await request.call(request.core.operations.create, request.caller, Kind.SNAPSHOT, spec)
+    record, _operation = await request.create(Kind.SNAPSHOT, spec)
     shown = (await _snapshots(request, [record]))[0]
     return {**shown, "VolumeId": request.ec2_id(volume), "VolumeSize": volume.attrs.get("size_gb"),
             "Description": params.get("Description", shown["Description"])}  # fmt: skip

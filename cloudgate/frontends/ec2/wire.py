@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.sax.saxutils import escape
 
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
@@ -116,12 +117,15 @@ def _scalar(shape: Shape, key: str, text: str) -> Any:
 
 
 def render_output(model: OperationModel, output: Mapping[str, Any], request_id: str) -> bytes:
-    """The XML answer of an operation: its output structure under `<ActionResponse>`, with the requestId."""
-    root = Element(f"{model.name}Response", xmlns=NAMESPACE)
-    SubElement(root, "requestId").text = request_id
+    """The XML answer of an operation: its output structure under `<ActionResponse>`, with the requestId.
+    Written as text straight from the shapes (a thousand instances are some 30,000 elements: building
+    an element tree first took longer than the rest of the request)."""
+    parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<{model.name}Response xmlns="{NAMESPACE}">',
+             f"<requestId>{_escaped(request_id)}</requestId>"]  # fmt: skip
     if model.output_shape is not None:
-        _fill(root, model.output_shape, output)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="utf-8")
+        _write_members(parts, model.output_shape, output)
+    parts.append(f"</{model.name}Response>")
+    return "".join(parts).encode()
 
 
 def render_error(code: str, message: str, request_id: str) -> bytes:
@@ -133,22 +137,36 @@ def render_error(code: str, message: str, request_id: str) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="utf-8")
 
 
-def _fill(parent: Element, shape: StructureShape, value: Mapping[str, Any]) -> None:
-    for member, member_shape in shape.members.items():
-        if value.get(member) is not None:
-            _element(parent, member_shape.serialization.get("name", member), member_shape, value[member])
+@functools.cache
+def _members(shape: StructureShape) -> tuple[tuple[str, str, Shape], ...]:
+    """(member, its XML tag, its shape) of a structure, in the model's order."""
+    return tuple((name, member.serialization.get("name", name), member) for name, member in shape.members.items())
 
 
-def _element(parent: Element, tag: str, shape: Shape, value: Any) -> None:
-    node = SubElement(parent, tag)
-    if shape.type_name == "structure":
-        _fill(node, shape, value)
-    elif shape.type_name == "list":
+def _write_members(parts: list[str], shape: StructureShape, value: Mapping[str, Any]) -> None:
+    for member, tag, member_shape in _members(shape):
+        item = value.get(member)
+        if item is not None:
+            _write(parts, tag, member_shape, item)
+
+
+def _write(parts: list[str], tag: str, shape: Shape, value: Any) -> None:
+    kind = shape.type_name
+    parts.append(f"<{tag}>")
+    if kind == "structure":
+        _write_members(parts, shape, value)
+    elif kind == "list":
         member = shape.member
+        item_tag = member.serialization.get("name", "item")
         for item in value:
-            _element(node, member.serialization.get("name", "item"), member, item)
+            _write(parts, item_tag, member, item)
     else:
-        node.text = _text(shape, value)
+        parts.append(_escaped(_text(shape, value)))
+    parts.append(f"</{tag}>")
+
+
+def _escaped(text: str) -> str:
+    return escape(text) if ("&" in text or "<" in text or ">" in text) else text
 
 
 def _text(shape: Shape, value: Any) -> str:

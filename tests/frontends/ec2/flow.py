@@ -35,6 +35,17 @@ def public_key() -> str:
     return key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
 
 
+def fitting_image(ec2: Any, instance_type: str, name: str | None = None) -> dict[str, Any]:
+    """An available image (by name, if given) whose root disk fits the instance type's."""
+    (shape,) = ec2.describe_instance_types(InstanceTypes=[instance_type])["InstanceTypes"]
+    disk = (shape.get("InstanceStorageInfo") or {}).get("TotalSizeInGB")
+    for image in ec2.describe_images()["Images"]:
+        sizes = [m.get("Ebs", {}).get("VolumeSize", 0) for m in image.get("BlockDeviceMappings", [])]
+        if image["State"] == "available" and name in (None, image["Name"]) and (disk is None or max(sizes, default=0) <= disk):
+            return image
+    raise AssertionError(f"no image fits {instance_type}")
+
+
 def instances_of(ec2: Any, **kwargs: Any) -> list[dict[str, Any]]:
     return [i for r in ec2.describe_instances(**kwargs)["Reservations"] for i in r["Instances"]]
 
@@ -44,8 +55,7 @@ def lifecycle(ec2: Any, backend: Backend) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     zone = sorted(z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"])[0]
     assert backend.instance_type in {t["InstanceType"] for t in ec2.describe_instance_types()["InstanceTypes"]}
-    images = [i for i in ec2.describe_images()["Images"] if i["State"] == "available"]
-    image = next(i for i in images if backend.image_name in (None, i["Name"]))
+    image = fitting_image(ec2, backend.instance_type, backend.image_name)
 
     # key pairs: generated (the private key answered once) and imported
     made = ec2.create_key_pair(KeyName="deploy")

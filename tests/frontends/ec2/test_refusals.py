@@ -20,7 +20,7 @@ from botocore.credentials import Credentials
 
 from tests.frontends.conftest import ADMIN
 from tests.frontends.ec2.conftest import Ec2World
-from tests.frontends.ec2.flow import error_code
+from tests.frontends.ec2.flow import error_code, fitting_image, instances_of
 
 
 def signed_post(world: Ec2World, params: Mapping[str, str], *, secret: str | None = None, key: str | None = None,
@@ -126,7 +126,12 @@ async def test_refusals_in_the_life_of_resources(ec2: Ec2World):
     client = ec2.client()
 
     def run() -> None:
-        image = client.describe_images()["Images"][0]["ImageId"]
+        image = fitting_image(client, "s1.tiny")["ImageId"]
+        # the cloud refuses an image bigger than the instance type's disk: so does RunInstances, leaving nothing
+        too_big = next(i["ImageId"] for i in client.describe_images()["Images"] if i["Name"] == "windows-2022")
+        launch = {"ImageId": too_big, "InstanceType": "s1.tiny", "MinCount": 1, "MaxCount": 1}
+        assert error_code(client.run_instances, **launch) == "InvalidParameterValue"
+        assert instances_of(client) == []
         group = client.create_security_group(GroupName="used", Description="in use")["GroupId"]
         instance = client.run_instances(ImageId=image, InstanceType="s1.tiny", MinCount=1, MaxCount=1,
                                         SecurityGroupIds=[group])["Instances"][0]["InstanceId"]  # fmt: skip

@@ -58,3 +58,12 @@ def test_a_range_that_is_no_cidr_is_shown_without_a_count():
 def test_every_zone_of_a_region_has_its_own_zone_id():
     zones = [_record(Kind.DATACENTER, f"zone-{n}", "available", type="zone") for n in range(200)]
     assert len({render.zone(_request(), z)["ZoneId"] for z in zones}) == 200
+
+
+def test_what_the_record_cannot_say_comes_from_ec2_s_own_description_or_is_left_out():
+    described = {"Architecture": "arm64", "Hypervisor": "nitro", "RootDeviceName": "/dev/xvda", "EbsOptimized": True}
+    server = dataclasses.replace(_record(Kind.INSTANCE, "i-1", "running"), cloud="ec2", cloud_attrs=described)
+    shown = render.instance(_request(), server, NOTHING, [])
+    assert {k: shown[k] for k in described} == described
+    elsewhere = render.instance(_request(), dataclasses.replace(server, cloud="openstack"), NOTHING, [])
+    assert not set(described) & set(elsewhere)
