@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     max_body_bytes: int = 1_000_000
+    # What one client can make the HTTP server hold: a request line and headers of at most this many bytes
+    # (431 beyond), and a request sent in full within this time from its first byte, or from the connection's
+    # opening for its first request (closed otherwise).
+    http_max_header_bytes: int = Field(64 * 1024, ge=1024)
+    http_request_timeout_seconds: float = Field(30.0, gt=0)
     token_ttl_seconds: float = 3600.0
     # How long a checked token is trusted without asking the store again. A revocation is seen at
     # once by the process that revokes; other gateway processes on the same store see it this late.

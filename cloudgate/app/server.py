@@ -1,5 +1,5 @@
-"""Running the gateway in this process: open it for its role, seed the demo, serve HTTP (every front-end)
-until SIGINT/SIGTERM, close it."""
+"""Running the gateway in this process: open it for its role, seed the demo, serve HTTP (every front-end,
+within the limits of `http_limits`) until SIGINT/SIGTERM, close it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import uvicorn
 from cloudgate.app.asgi import create_app
 from cloudgate.app.demo import DemoInfo, register_demo_clouds, seed_demo
 from cloudgate.app.gateway import Gateway
+from cloudgate.app.http_limits import HttpLimits
 from cloudgate.core.auth import ADMIN_ID
 from cloudgate.runtime import freeze_startup_objects, tune_gc
 from cloudgate.settings import Settings
@@ -92,7 +93,7 @@ async def run(settings: Settings, log_level: str) -> None:
                 return
             config = uvicorn.Config(
                 app, host=settings.host, port=settings.port, log_level=log_level, lifespan="on",
-                timeout_graceful_shutdown=5,
+                timeout_graceful_shutdown=5, http=HttpLimits.from_settings(settings).protocol(),
             )  # fmt: skip
             stop.server = uvicorn.Server(config)
             for line in banner(f"http://{settings.host}:{settings.port}", gateway.admin_secret, demo):
