@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     max_body_bytes: int = 1_000_000
+    # HTTPS for every front-end: a PEM certificate (chain) and its unencrypted key, both or neither.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
     # What one client can make the HTTP server hold: a request line and headers of at most this many bytes
     # (431 beyond), and a request sent in full within this time from its first byte, or from the connection's
     # opening for its first request (closed otherwise).

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -50,6 +51,7 @@ class Served:
     out: Path
     err: Path
     env: dict[str, str]
+    verify: ssl.SSLContext | bool = True  # how /readyz is reached over HTTPS
 
     @property
     def port(self) -> int:
@@ -78,7 +80,7 @@ class Served:
     def ready(self) -> bool:
         self.check_alive()
         try:
-            return httpx.get(f"{self.url}/readyz", timeout=2.0).status_code == 200
+            return httpx.get(f"{self.url}/readyz", timeout=2.0, verify=self.verify).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -92,7 +94,10 @@ def clean_env(tmp_path: Path, **settings: str) -> dict[str, str]:
 
 
 @contextmanager
-def serving(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
+def serving(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, scheme: str = "http",
+    verify: ssl.SSLContext | bool = True,
+) -> Iterator[Served]:  # fmt: skip
     """`cloudgate serve --port <free> --data-dir <tmp> *args` until the block ends; ready when it starts."""
     env = env if env is not None else clean_env(tmp_path)
     port = free_port()
@@ -102,7 +107,7 @@ def serving(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> It
             [CLOUDGATE, "serve", "--port", str(port), "--data-dir", str(tmp_path / "data"), *args],
             stdout=out_file, stderr=err_file, env=env, stdin=subprocess.DEVNULL,
         )  # fmt: skip
-    server = Served(process, f"http://127.0.0.1:{port}", out, err, env)
+    server = Served(process, f"{scheme}://127.0.0.1:{port}", out, err, env, verify)
     try:
         wait_for(server.ready, START_SECONDS, "/readyz")
         yield server
