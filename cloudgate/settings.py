@@ -72,7 +72,12 @@ class Settings(BaseSettings):
     demo: bool = False  # seed two simulated clouds with demo accounts and resources
 
     # AMQP (RabbitMQ): unset amqp_url means none of it runs.
-    amqp_url: str | None = None  # amqp://user:password@host:5672/vhost
+    amqp_url: str | None = None  # amqp://user:password@host:5672/vhost, or amqps://…:5671/… for TLS
+    # amqps:// only: the CAs the broker's certificate is checked against (default: the system's), and the
+    # certificate and key this gateway shows a broker that demands one.
+    amqp_ca_file: Path | None = None
+    amqp_client_cert_file: Path | None = None
+    amqp_client_key_file: Path | None = None
     amqp_events_exchange: str = "cloudgate.events"  # topic exchange the event relay publishes to
     amqp_relay: bool = True  # relay the outbox's events from this process
     amqp_request_queue: str = "cloudgate.requests"  # API requests over AMQP, shared by every gateway process

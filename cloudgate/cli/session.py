@@ -36,8 +36,9 @@ def resolve_target(url: str | None, token: str | None, saved: config.SavedLogin)
     return Target(resolved, token)
 
 
-def transport_for(via: str | None) -> httpx.BaseTransport | None:
-    """How requests travel: HTTP(S) (None), or over AMQP through the broker at `via` (amqp:// or amqps://)."""
+def transport_for(via: str | None, tls: ClientTls = ClientTls()) -> httpx.BaseTransport | None:
+    """How requests travel: HTTP(S) (None), or over AMQP through the broker at `via` (amqp://, or amqps://
+    with the broker's certificate checked as `tls` says)."""
     if via is None:
         return None
     if urlsplit(via).scheme not in ("amqp", "amqps"):
@@ -47,7 +48,10 @@ def transport_for(via: str | None) -> httpx.BaseTransport | None:
 
     # The CLI reports failures itself; the AMQP library's own log lines would only repeat them.
     logging.getLogger("aiormq").addHandler(logging.NullHandler())
-    return BlockingAmqpTransport(via)
+    try:
+        return BlockingAmqpTransport(via, tls=tls)
+    except TlsSetupError as exc:
+        raise UsageFailure("bad_tls", str(exc)) from exc
 
 
 def verification_for(url: str, tls: ClientTls) -> ssl.SSLContext | bool:
@@ -82,9 +86,9 @@ class Session:
         self, target: Target, *, login_hint: bool = False, transport: httpx.BaseTransport | None = None,
         via: str | None = None, tls: ClientTls = ClientTls(),
     ):  # fmt: skip
-        """`via`: an amqp:// URL to carry the requests over AMQP instead of HTTP. `tls`: how an https://
-        gateway's certificate is checked: against the system's CAs unless it names a CA file or says
-        insecure; a certificate that fails the check fails the request."""
+        """`via`: an amqp:// or amqps:// URL to carry the requests over AMQP instead of HTTP. `tls`: how the
+        server's (https://) or the broker's (amqps://) certificate is checked: against the system's CAs
+        unless it names a CA file or says insecure; a certificate that fails the check fails the request."""
         self.target = target
         self._where = target.url if via is None else _broker(via)  # what failures name
         self._login_hint = login_hint  # say how to log in when the gateway does not accept the token
@@ -96,7 +100,7 @@ class Session:
                 base_url=target.url,
                 headers=headers,
                 timeout=REQUEST_TIMEOUT_SECONDS,
-                transport=transport or transport_for(via),
+                transport=transport or transport_for(via, tls),
                 verify=verify,
             )
         except httpx.InvalidURL as exc:
@@ -169,6 +173,8 @@ def _broker(via: str) -> str:
 # ssl.SSLCertVerificationError, is `tls_unverified`).
 TLS_REASONS: dict[str, tuple[str, str]] = {
     "WRONG_VERSION_NUMBER": ("tls_failed", "it does not speak TLS there: is the URL's scheme right?"),
+    "TLSV13_ALERT_CERTIFICATE_REQUIRED": ("tls_refused", "it demands a client certificate"),
+    "TLSV1_ALERT_UNKNOWN_CA": ("tls_refused", "it does not trust the CA that signed our client certificate"),
 }
 
 

@@ -101,11 +101,13 @@ def _pairs(certificates: Certificates, tmp: Path) -> dict[str, tuple[list[str], 
         "missing cert": (["--tls-cert", str(missing), "--tls-key", str(server.key)], {}, str(missing)),
         "cert and another's key": (["--tls-cert", str(server.cert), "--tls-key", str(client.key)], {}, "not the certificate's"),
         "not a certificate": (["--tls-cert", str(server.key), "--tls-key", str(server.key)], {}, str(server.key)),
+        "broker CA with amqp://": ([], {"amqp_url": "amqp://guest:guest@127.0.0.1:9/", "amqp_ca_file": str(certificates.ca)}, "amqps://"),
+        "unreadable broker CA": ([], {"amqp_url": "amqps://guest:guest@127.0.0.1:9/", "amqp_ca_file": str(missing)}, str(missing)),
     }  # fmt: skip
 
 
 @pytest.mark.parametrize("case", ["cert without key", "key without cert", "encrypted key", "missing cert", "cert and another's key",
-                                  "not a certificate"])  # fmt: skip
+                                  "not a certificate", "broker CA with amqp://", "unreadable broker CA"])  # fmt: skip
 def test_tls_files_that_cannot_be_used_stop_the_start_with_a_clear_error(tmp_path, certificates: Certificates, case):
     args, settings, says = _pairs(certificates, tmp_path)[case]
     done = subprocess.run(

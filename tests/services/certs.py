@@ -1,5 +1,6 @@
 """Certificates for the TLS tests, made with `cryptography` into a directory: a CA, a server certificate for
-127.0.0.1 and localhost and a client certificate signed by it, and a second CA that signed neither."""
+127.0.0.1 and localhost and a client certificate signed by it, and a second CA that signed neither (but
+signed a stranger's client certificate)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Certificates:
     server: Pair  # for 127.0.0.1 and localhost
     client: Pair  # a client's (CN cloudgate-test-client)
     wrong_ca: Path  # a CA that signed neither
+    stranger: Pair  # a client's, signed by the wrong CA
 
 
 def _name(common_name: str) -> x509.Name:
@@ -88,11 +90,12 @@ def _leaf(directory: Path, name: str, ca_name: str, ca_key: Key, usage: x509.Ext
 def make(directory: Path) -> Certificates:
     directory.mkdir(parents=True, exist_ok=True)
     ca, ca_key = _ca(directory, "cloudgate-test-ca")
-    wrong_ca, _ = _ca(directory, "cloudgate-wrong-ca")
+    wrong_ca, wrong_key = _ca(directory, "cloudgate-wrong-ca")
     server_names = x509.SubjectAlternativeName(
         [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
     )
     server = _leaf(directory, "server", "cloudgate-test-ca", ca_key, server_names)
     client_use = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH])
     client = _leaf(directory, "cloudgate-test-client", "cloudgate-test-ca", ca_key, client_use)
-    return Certificates(ca, server, client, wrong_ca)
+    stranger = _leaf(directory, "stranger", "cloudgate-wrong-ca", wrong_key, client_use)
+    return Certificates(ca, server, client, wrong_ca, stranger)
