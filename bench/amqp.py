@@ -50,7 +50,7 @@ async def _relay_rate(gateway: Gateway, events: int) -> float:
         account = await add_sim_account(gateway, cloud, "bench", servers=events)
         await poll(gateway, account, (Kind.INSTANCE,))
         head = await gateway.core.events.head()
-        relay = EventRelay(gateway.store, gateway.hub, gateway.settings)
+        relay = EventRelay(gateway.store, gateway.hub, gateway.broker, gateway.settings)
         began = time.perf_counter()
         relaying = asyncio.create_task(relay.run())
         try:
@@ -89,7 +89,7 @@ async def _status(response: Awaitable[httpx.Response]) -> int:
 async def _rpc_rates(gateway: Gateway, requests: int, concurrency: int) -> tuple[float, float, float]:
     """(round-trips per second with `concurrency` in flight, median ms of one round-trip at a time,
     requests per second to the app in process with as many in flight)."""
-    server = RequestServer(gateway.front_ends(), gateway.settings)
+    server = RequestServer(gateway.front_ends(), gateway.broker, gateway.settings)
     serving = asyncio.create_task(server.run())
     try:
         await until(lambda: server.consuming, "the request server", timeout=30)

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     max_body_bytes: int = 1_000_000
+    # HTTPS for every front-end: a PEM certificate (chain) and its unencrypted key, both or neither.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    # What one client can make the HTTP server hold: a request line and headers of at most this many bytes
+    # (431 beyond), and a request sent in full within this time from its first byte, or from the connection's
+    # opening for its first request (closed otherwise).
+    http_max_header_bytes: int = Field(64 * 1024, ge=1024)
+    http_request_timeout_seconds: float = Field(30.0, gt=0)
     token_ttl_seconds: float = 3600.0
     # How long a checked token is trusted without asking the store again. A revocation is seen at
     # once by the process that revokes; other gateway processes on the same store see it this late.
@@ -69,7 +77,12 @@ class Settings(BaseSettings):
     sim_faults: dict[str, float | bool] = Field(default_factory=dict)
 
     # AMQP (RabbitMQ): unset amqp_url means none of it runs.
-    amqp_url: str | None = None  # amqp://user:password@host:5672/vhost
+    amqp_url: str | None = None  # amqp://user:password@host:5672/vhost, or amqps://…:5671/… for TLS
+    # amqps:// only: the CAs the broker's certificate is checked against (default: the system's), and the
+    # certificate and key this gateway shows a broker that demands one.
+    amqp_ca_file: Path | None = None
+    amqp_client_cert_file: Path | None = None
+    amqp_client_key_file: Path | None = None
     amqp_events_exchange: str = "cloudgate.events"  # topic exchange the event relay publishes to
     amqp_relay: bool = True  # relay the outbox's events from this process
     amqp_request_queue: str = "cloudgate.requests"  # API requests over AMQP, shared by every gateway process

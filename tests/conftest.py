@@ -21,7 +21,7 @@ from cloudgate.model import Kind, ResourceRecord
 from cloudgate.settings import Settings
 from cloudgate.store import outbox
 from cloudgate.store import resources as resource_rows
-from tests.services import postgres
+from tests.services import certs, postgres
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +31,12 @@ def postgres_server() -> Iterator[postgres.PostgresServer]:
     server = postgres.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def certificates(tmp_path_factory) -> certs.Certificates:
+    """A test CA with a server certificate for 127.0.0.1 and a client certificate, and a CA that signed neither."""
+    return certs.make(tmp_path_factory.mktemp("certs"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -20,6 +20,7 @@ from cloudgate.core import Core
 from cloudgate.events.hub import EventHub
 from cloudgate.events.relay import EventRelay
 from cloudgate.frontends.amqp_rpc import RequestServer
+from cloudgate.messaging.link import Broker
 from cloudgate.poller.observation import Observation
 from cloudgate.poller.scheduler import Poller
 from cloudgate.sealing import Sealer, load_or_create_key
@@ -32,25 +33,28 @@ PRUNE_EVERY_SECONDS = 600.0
 
 
 class Gateway:
-    def __init__(self, settings: Settings, store: Store, sealer: Sealer):
+    def __init__(self, settings: Settings, store: Store, sealer: Sealer, broker: Broker | None):
         self.settings = settings
         self.store = store
         self.sealer = sealer
+        self.broker = broker  # None without an AMQP URL
         self.hub = EventHub(store)
         self.pool = DriverPool(store, sealer)
         self.poller = Poller(store, self.pool, self.hub, settings)
         self.observation = Observation(store, self.poller, self.hub)
-        relays = settings.amqp_url and settings.amqp_relay and settings.runs_background
-        self.relay = EventRelay(store, self.hub, settings) if relays else None
+        relays = settings.amqp_relay and settings.runs_background
+        self.relay = EventRelay(store, self.hub, broker, settings) if broker is not None and relays else None
         self.core = Core(settings, store, sealer, self.hub, self.pool, self.observation, self.relay)
         self.admin_secret: str | None = None  # set when generated at this start: shown once
         self._background: list[asyncio.Task[object]] = []
 
     @classmethod
     async def open(cls, settings: Settings) -> Gateway:
-        """Open the store (migrating it) and bootstrap the admin client; background work not started."""
+        """Open the store (migrating it) and bootstrap the admin client; background work not started.
+        TlsSetupError, before anything opens, when the broker's TLS files cannot be used."""
+        broker = Broker.from_settings(settings) if settings.amqp_url else None
         store = await Store.open(settings.resolved_database_url())
-        gateway = cls(settings, store, Sealer(load_or_create_key(settings.secret_key, settings.data_dir)))
+        gateway = cls(settings, store, Sealer(load_or_create_key(settings.secret_key, settings.data_dir)), broker)
         gateway.admin_secret = await gateway.core.auth.bootstrap_admin(settings.admin_secret)
         await gateway.hub.refresh()
         return gateway
@@ -72,8 +76,8 @@ class Gateway:
             self._spawn(self._prune_events(), "event-pruner")
         if self.relay is not None:
             self._spawn(self.relay.run(), "amqp-event-relay")
-        if settings.amqp_url and settings.amqp_serve_requests and settings.runs_front_ends:
-            self._spawn(RequestServer(app or self.front_ends(), settings).run(), "amqp-request-server")
+        if self.broker is not None and settings.amqp_serve_requests and settings.runs_front_ends:
+            self._spawn(RequestServer(app or self.front_ends(), self.broker, settings).run(), "amqp-request-server")
 
     def _spawn(self, work: Coroutine[Any, Any, object], name: str) -> None:
         self._background.append(asyncio.create_task(work, name=name))

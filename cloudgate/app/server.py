@@ -1,5 +1,5 @@
-"""Running the gateway in this process: open it for its role, seed the demo, serve HTTP (every front-end)
-until SIGINT/SIGTERM, close it."""
+"""Running the gateway in this process: open it for its role, seed the demo, serve HTTP or HTTPS (every
+front-end, within the limits of `http_limits`) until SIGINT/SIGTERM, close it."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ import uvicorn
 from cloudgate.app.asgi import create_app
 from cloudgate.app.demo import DemoInfo, register_demo_clouds, seed_demo
 from cloudgate.app.gateway import Gateway
+from cloudgate.app.http_limits import HttpLimits
 from cloudgate.core.auth import ADMIN_ID
 from cloudgate.runtime import freeze_startup_objects, tune_gc
 from cloudgate.settings import Settings
+from cloudgate.tls import server_context
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -73,8 +75,10 @@ class StopRequest:
 
 
 async def run(settings: Settings, log_level: str) -> None:
-    """Serve until a stop signal: every front-end over HTTP unless the role is `worker`, which only
-    runs the background work (polling, the event relay) until then."""
+    """Serve until a stop signal: every front-end over HTTP (HTTPS with a certificate) unless the role is
+    `worker`, which only runs the background work (polling, the event relay) until then. TlsSetupError,
+    before anything opens, when the certificate or the broker's TLS files cannot be used."""
+    https = server_context(settings.tls_cert_file, settings.tls_key_file)
     tune_gc()
     stop = StopRequest()
     with stop.installed():
@@ -93,10 +97,12 @@ async def run(settings: Settings, log_level: str) -> None:
                 return
             config = uvicorn.Config(
                 app, host=settings.host, port=settings.port, log_level=log_level, lifespan="on",
-                timeout_graceful_shutdown=5,
+                timeout_graceful_shutdown=5, http=HttpLimits.from_settings(settings).protocol(),
+                ssl_context_factory=None if https is None else lambda _config, _default: https,
             )  # fmt: skip
             stop.server = uvicorn.Server(config)
-            for line in banner(f"http://{settings.host}:{settings.port}", gateway.admin_secret, demo):
+            scheme = "http" if https is None else "https"
+            for line in banner(f"{scheme}://{settings.host}:{settings.port}", gateway.admin_secret, demo):
                 print(line, flush=True)
             if not stop.requested:
                 await stop.server.serve()

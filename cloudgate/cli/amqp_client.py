@@ -11,11 +11,12 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
 from aio_pika.exceptions import PublishError
 
+from cloudgate.messaging.link import Broker
 from cloudgate.messaging.wire import JSON, Query, WireRequest, WireResponse
+from cloudgate.tls import ClientTls
 
 DEFAULT_REQUEST_QUEUE = "cloudgate.requests"
 DEFAULT_TIMEOUT_SECONDS = 30.0
-CONNECT_TIMEOUT_SECONDS = 10.0
 
 
 class NoGatewayQueue(LookupError):
@@ -36,10 +37,19 @@ class AmqpClient:
 
     @classmethod
     async def connect(
-        cls, url: str, *, request_queue: str = DEFAULT_REQUEST_QUEUE, timeout: float = DEFAULT_TIMEOUT_SECONDS
+        cls, url: str, *, request_queue: str = DEFAULT_REQUEST_QUEUE, timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        tls: ClientTls = ClientTls(),
+    ) -> AmqpClient:  # fmt: skip
+        """Connect to the broker at `url` (amqp://, or amqps:// with its certificate checked as `tls` says) and
+        open this client's reply queue. TlsSetupError when `tls` cannot be used with `url`."""
+        return await cls.over(Broker.at(url, tls), request_queue=request_queue, timeout=timeout)
+
+    @classmethod
+    async def over(
+        cls, broker: Broker, *, request_queue: str = DEFAULT_REQUEST_QUEUE, timeout: float = DEFAULT_TIMEOUT_SECONDS
     ) -> AmqpClient:
-        """Connect to the broker at `url` and open this client's reply queue."""
-        connection = await aio_pika.connect(url, timeout=CONNECT_TIMEOUT_SECONDS)
+        """The same, through a broker whose TLS is set up already."""
+        connection = await broker.connect()
         try:
             # Confirms with mandatory publishing turn "no such queue" into an error at once, not a timeout.
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)

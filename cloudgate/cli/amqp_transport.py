@@ -8,7 +8,8 @@ import asyncio
 import httpx
 
 from cloudgate.cli.amqp_client import DEFAULT_REQUEST_QUEUE, DEFAULT_TIMEOUT_SECONDS, AmqpClient, NoGatewayQueue
-from cloudgate.messaging.link import BROKER_FAILURES
+from cloudgate.messaging.link import BROKER_FAILURES, Broker
+from cloudgate.tls import ClientTls
 
 
 def _read_timeout(request: httpx.Request) -> float:
@@ -17,8 +18,9 @@ def _read_timeout(request: httpx.Request) -> float:
 
 
 class AmqpTransport(httpx.AsyncBaseTransport):
-    def __init__(self, url: str, *, request_queue: str = DEFAULT_REQUEST_QUEUE):
-        self._url = url
+    def __init__(self, url: str, *, request_queue: str = DEFAULT_REQUEST_QUEUE, tls: ClientTls = ClientTls()):
+        """TlsSetupError at once when `tls` cannot be used with `url` (amqps://, checked as `tls` says)."""
+        self._broker = Broker.at(url, tls)
         self._request_queue = request_queue
         self._client: AmqpClient | None = None
         self._connecting = asyncio.Lock()
@@ -27,7 +29,7 @@ class AmqpTransport(httpx.AsyncBaseTransport):
         async with self._connecting:
             if self._client is None:
                 try:
-                    self._client = await AmqpClient.connect(self._url, request_queue=self._request_queue)
+                    self._client = await AmqpClient.over(self._broker, request_queue=self._request_queue)
                 except BROKER_FAILURES as exc:
                     raise httpx.ConnectError(f"cannot reach the AMQP broker: {exc}", request=request) from exc
             return self._client
@@ -59,9 +61,9 @@ class AmqpTransport(httpx.AsyncBaseTransport):
 class BlockingAmqpTransport(httpx.BaseTransport):
     """The same for blocking clients: the async transport, run on an event loop of its own."""
 
-    def __init__(self, url: str, *, request_queue: str = DEFAULT_REQUEST_QUEUE):
+    def __init__(self, url: str, *, request_queue: str = DEFAULT_REQUEST_QUEUE, tls: ClientTls = ClientTls()):
+        self._transport = AmqpTransport(url, request_queue=request_queue, tls=tls)
         self._runner = asyncio.Runner()
-        self._transport = AmqpTransport(url, request_queue=request_queue)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()  # a blocking client's body stream cannot be read on the loop

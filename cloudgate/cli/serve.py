@@ -8,7 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
+from cloudgate.cli.base import report
+from cloudgate.cli.failures import EXIT_USAGE, UsageFailure
 from cloudgate.roles import Role
+from cloudgate.tls import TlsSetupError
 
 
 class LogLevel(StrEnum):
@@ -34,6 +37,24 @@ DemoOption = Annotated[
     bool, typer.Option("--demo/--no-demo", envvar="CLOUDGATE_DEMO", help="Seed two simulated clouds.")
 ]
 LogLevelOption = Annotated[LogLevel, typer.Option("--log-level", help="Server log level.")]
+TlsCertOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--tls-cert",
+        dir_okay=False,
+        help="Serve HTTPS with this PEM certificate (chain); needs --tls-key (or CLOUDGATE_TLS_CERT_FILE).",
+        show_default=False,
+    ),
+]
+TlsKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--tls-key",
+        dir_okay=False,
+        help="The certificate's PEM key, unencrypted (or CLOUDGATE_TLS_KEY_FILE).",
+        show_default=False,
+    ),
+]
 RoleOption = Annotated[
     Role | None,
     typer.Option(
@@ -52,6 +73,8 @@ def serve(
     demo: DemoOption = True,
     log_level: LogLevelOption = LogLevel.INFO,
     role: RoleOption = None,
+    tls_cert: TlsCertOption = None,
+    tls_key: TlsKeyOption = None,
 ) -> None:
     """Run the gateway (front-ends, poller, operations, events) until SIGINT or SIGTERM."""
     # Imported here: the server's dependencies take seconds to import, and every other command
@@ -61,6 +84,13 @@ def serve(
     from cloudgate.app.server import run
     from cloudgate.settings import Settings
 
-    given: dict[str, Any] = {"host": host, "port": port, "data_dir": data_dir, "role": role}
+    given: dict[str, Any] = {
+        "host": host, "port": port, "data_dir": data_dir, "role": role, "tls_cert_file": tls_cert,
+        "tls_key_file": tls_key,
+    }  # fmt: skip
     settings = Settings(demo=demo, **{k: v for k, v in given.items() if v is not None})
-    uvloop.run(run(settings, log_level.value))  # the loop of uvicorn's own choice: thread wake-ups cost less
+    try:
+        uvloop.run(run(settings, log_level.value))  # the loop of uvicorn's own choice: thread wake-ups cost less
+    except TlsSetupError as exc:
+        report(UsageFailure("bad_tls", str(exc)))
+        raise typer.Exit(EXIT_USAGE) from None

@@ -1,9 +1,11 @@
-"""Talking to a gateway over HTTP: where it is, who we are, and its error bodies turned into failures."""
+"""Talking to a gateway over HTTP(S): where it is, who we are, how its certificate is checked, and its
+error bodies and connection failures turned into CliFailures."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import ssl
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import urlsplit, urlunsplit
@@ -12,6 +14,7 @@ import httpx
 
 from cloudgate.cli import config
 from cloudgate.cli.failures import ApiError, Unreachable, UsageFailure
+from cloudgate.tls import ClientTls, TlsSetupError
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 REQUEST_TIMEOUT_SECONDS = 30.0
@@ -33,8 +36,9 @@ def resolve_target(url: str | None, token: str | None, saved: config.SavedLogin)
     return Target(resolved, token)
 
 
-def transport_for(via: str | None) -> httpx.BaseTransport | None:
-    """How requests travel: plain HTTP (None), or over AMQP through the broker at `via` (amqp:// or amqps://)."""
+def transport_for(via: str | None, tls: ClientTls = ClientTls()) -> httpx.BaseTransport | None:
+    """How requests travel: HTTP(S) (None), or over AMQP through the broker at `via` (amqp://, or amqps://
+    with the broker's certificate checked as `tls` says)."""
     if via is None:
         return None
     if urlsplit(via).scheme not in ("amqp", "amqps"):
@@ -44,7 +48,22 @@ def transport_for(via: str | None) -> httpx.BaseTransport | None:
 
     # The CLI reports failures itself; the AMQP library's own log lines would only repeat them.
     logging.getLogger("aiormq").addHandler(logging.NullHandler())
-    return BlockingAmqpTransport(via)
+    try:
+        return BlockingAmqpTransport(via, tls=tls)
+    except TlsSetupError as exc:
+        raise UsageFailure("bad_tls", str(exc)) from exc
+
+
+def verification_for(url: str, tls: ClientTls) -> ssl.SSLContext | bool:
+    """How an https:// URL's certificate is checked (httpx's `verify`); http:// takes no TLS options."""
+    if urlsplit(url).scheme != "https":
+        if tls.given:
+            raise UsageFailure("bad_tls", f"TLS options were given for {url}, which is not https://: use https://")
+        return True  # httpx's default: nothing to check without TLS
+    try:
+        return tls.context()
+    except TlsSetupError as exc:
+        raise UsageFailure("bad_tls", str(exc)) from exc
 
 
 def error_from_response(response: httpx.Response) -> ApiError:
@@ -65,19 +84,24 @@ class Session:
 
     def __init__(
         self, target: Target, *, login_hint: bool = False, transport: httpx.BaseTransport | None = None,
-        via: str | None = None,
+        via: str | None = None, tls: ClientTls = ClientTls(),
     ):  # fmt: skip
-        """`via`: an amqp:// URL to carry the requests over AMQP instead of HTTP."""
+        """`via`: an amqp:// or amqps:// URL to carry the requests over AMQP instead of HTTP. `tls`: how the
+        server's (https://) or the broker's (amqps://) certificate is checked: against the system's CAs
+        unless it names a CA file or says insecure; a certificate that fails the check fails the request."""
         self.target = target
         self._where = target.url if via is None else _broker(via)  # what failures name
         self._login_hint = login_hint  # say how to log in when the gateway does not accept the token
         headers = {"Authorization": f"Bearer {target.token}"} if target.token else {}
+        # A transport of its own (AMQP, or a test's) does its own TLS, if any.
+        verify = verification_for(target.url, tls) if transport is None and via is None else True
         try:
             self._http = httpx.Client(
                 base_url=target.url,
                 headers=headers,
                 timeout=REQUEST_TIMEOUT_SECONDS,
-                transport=transport or transport_for(via),
+                transport=transport or transport_for(via, tls),
+                verify=verify,
             )
         except httpx.InvalidURL as exc:
             raise UsageFailure("bad_url", f"{target.url!r} is not a valid URL: {exc}") from exc
@@ -98,7 +122,9 @@ class Session:
                 timeout=timeout if timeout is not None else REQUEST_TIMEOUT_SECONDS,
             )  # fmt: skip
         except httpx.ConnectError as exc:
-            raise Unreachable("unreachable", f"cannot reach {self._where} ({_reason(exc)})") from exc
+            raise _tls_failure(exc, self._where) or Unreachable(
+                "unreachable", f"cannot reach {self._where} ({_reason(exc)})"
+            ) from exc
         except httpx.TimeoutException as exc:
             raise Unreachable("timeout", f"{self._where} did not answer in time") from exc
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
@@ -143,14 +169,46 @@ def _broker(via: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
+# What a TLS failure is, by OpenSSL's reason: a code and what to do about it (a failed certificate check,
+# ssl.SSLCertVerificationError, is `tls_unverified`).
+TLS_REASONS: dict[str, tuple[str, str]] = {
+    "WRONG_VERSION_NUMBER": ("tls_failed", "it does not speak TLS there: is the URL's scheme right?"),
+    "TLSV13_ALERT_CERTIFICATE_REQUIRED": ("tls_refused", "it demands a client certificate"),
+    "TLSV1_ALERT_UNKNOWN_CA": ("tls_refused", "it does not trust the CA that signed our client certificate"),
+}
+
+
+def _tls_failure(exc: BaseException, where: str) -> Unreachable | None:
+    """The TLS failure behind a connection's failure, if that is what it was."""
+    cause = next((cause for cause in _causes(exc) if isinstance(cause, ssl.SSLError)), None)
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return Unreachable(
+            "tls_unverified",
+            f"the certificate of {where} is not trusted ({cause.verify_message}): pass the CA that signed it "
+            "with --ca-file, or --insecure to skip the check",
+        )  # fmt: skip
+    if isinstance(cause, ssl.SSLError):
+        code, meaning = TLS_REASONS.get(cause.reason or "", ("tls_failed", "the TLS handshake failed"))
+        return Unreachable(code, f"{where}: {meaning} ({cause.reason or cause})")
+    return None
+
+
 def _drop_none(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {k: v for k, v in params.items() if v is not None} if params else None
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc`, then what caused it, down to the innermost cause; each once (aiormq's chains can loop)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        yield cause
+        cause = cause.__cause__ or cause.__context__
+
+
 def _reason(exc: httpx.HTTPError) -> str:
     """The innermost cause's message, e.g. 'Connection refused' rather than a chain of wrappers."""
-    cause: BaseException = exc
-    while cause.__cause__ is not None or cause.__context__ is not None:
-        cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
+    *_, cause = _causes(exc)
     text = str(getattr(cause, "strerror", None) or cause) or type(cause).__name__
     return text.split("] ", 1)[-1]

@@ -18,7 +18,7 @@ from aio_pika.abc import AbstractConnection, AbstractExchange
 
 from cloudgate.events.hub import EventHub
 from cloudgate.events.topology import declare_events_exchange, event_message, routing_key
-from cloudgate.messaging.link import Backoff, stay_connected
+from cloudgate.messaging.link import Backoff, Broker, stay_connected
 from cloudgate.settings import Settings
 from cloudgate.store import Store, outbox
 from cloudgate.store import relay as positions
@@ -48,11 +48,10 @@ class RelayStatus:
 
 
 class EventRelay:
-    def __init__(self, store: Store, hub: EventHub, settings: Settings):
-        assert settings.amqp_url, "the relay needs an AMQP URL"
+    def __init__(self, store: Store, hub: EventHub, broker: Broker, settings: Settings):
         self._store = store
         self._hub = hub
-        self._url = settings.amqp_url
+        self._broker = broker
         self._batch = settings.amqp_relay_batch
         self._backoff = Backoff.from_settings(settings)
         self.exchange = settings.amqp_events_exchange
@@ -67,7 +66,7 @@ class EventRelay:
         async with self._store.read() as conn:
             self.confirmed = await positions.confirmed(conn, self.exchange)
         log.info("event relay to exchange %r resumes after seq %d", self.exchange, self.confirmed)
-        await stay_connected(self._url, self._relay, what="event relay", backoff=self._backoff,
+        await stay_connected(self._broker, self._relay, what="event relay", backoff=self._backoff,
                              on_connected=self._set_connected)  # fmt: skip
 
     def _set_connected(self, connected: bool) -> None:

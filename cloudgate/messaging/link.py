@@ -1,20 +1,24 @@
-"""Staying connected to the broker: connect, run a session on the connection until it fails or the
-broker goes away, then connect again after an exponential, jittered backoff, until cancelled."""
+"""Reaching the broker: its address and TLS (the one place a broker connection's TLS context is made), and
+staying connected: connect, run a session on the connection until it fails or the broker goes away, then
+connect again after an exponential, jittered backoff, until cancelled."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
+import ssl
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import aio_pika
 from aio_pika.abc import AbstractConnection
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 
 from cloudgate.settings import Settings
+from cloudgate.tls import ClientTls, TlsSetupError
 
 log = logging.getLogger("cloudgate.amqp")
 
@@ -23,6 +27,38 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 BROKER_FAILURES = (AMQPError, ChannelInvalidStateError, OSError, TimeoutError)
 
 Session = Callable[[AbstractConnection], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Broker:
+    """A broker to connect to: plain `amqp://`, or `amqps://` with its certificate checked (and ours shown)."""
+
+    url: str
+    ssl_context: ssl.SSLContext | None
+
+    @classmethod
+    def at(cls, url: str, tls: ClientTls) -> Broker:
+        """TlsSetupError when `tls` cannot be used: unreadable files, or TLS asked of an amqp:// URL."""
+        scheme = urlsplit(url).scheme
+        if scheme == "amqps":
+            return cls(url, tls.context())
+        if tls.given:
+            # aio-pika would connect in plain text and leave the context unused.
+            raise TlsSetupError(f"TLS settings were given for a plain-text {scheme}:// URL: use amqps://")
+        return cls(url, None)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Broker:
+        assert settings.amqp_url, "no AMQP URL in the settings"
+        tls = ClientTls(
+            ca_file=settings.amqp_ca_file, cert_file=settings.amqp_client_cert_file,
+            key_file=settings.amqp_client_key_file,
+        )  # fmt: skip
+        return cls.at(settings.amqp_url, tls)
+
+    async def connect(self, timeout: float = CONNECT_TIMEOUT_SECONDS) -> AbstractConnection:
+        # An explicit context: the URL's own TLS query options (cafile, no_verify_ssl…) are never used.
+        return await aio_pika.connect(self.url, timeout=timeout, ssl_context=self.ssl_context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +89,8 @@ async def _until_lost(connection: AbstractConnection) -> NoReturn:
     raise ConnectionError(f"the connection to the broker ended ({reason or 'closed'})")
 
 
-async def _run_session(url: str, session: Session, on_connected: Callable[[bool], None]) -> None:
-    connection = await aio_pika.connect(url, timeout=CONNECT_TIMEOUT_SECONDS)
+async def _run_session(broker: Broker, session: Session, on_connected: Callable[[bool], None]) -> None:
+    connection = await broker.connect()
     async with connection:
         on_connected(True)
         try:
@@ -73,9 +109,9 @@ def _first(error: BaseException) -> BaseException:
 
 
 async def stay_connected(
-    url: str, session: Session, *, what: str, backoff: Backoff, on_connected: Callable[[bool], None]
+    broker: Broker, session: Session, *, what: str, backoff: Backoff, on_connected: Callable[[bool], None]
 ) -> NoReturn:
-    """Run `session` on a connection to `url`, again and again; `on_connected` hears each change."""
+    """Run `session` on a connection to `broker`, again and again; `on_connected` hears each change."""
     failures = 0
     while True:
         reached = False
@@ -86,7 +122,7 @@ async def stay_connected(
             on_connected(up)
 
         try:
-            await _run_session(url, session, heard)
+            await _run_session(broker, session, heard)
         except Exception as caught:
             error = _first(caught)
             if isinstance(error, BROKER_FAILURES):

@@ -31,7 +31,7 @@ from cloudgate.settings import Settings
 from cloudgate.store import Store
 from cloudgate.store import relay as positions
 from tests.conftest import SimWorld, sim_settings
-from tests.services import rabbitmq
+from tests.services import certs, rabbitmq
 
 T = TypeVar("T")
 
@@ -41,6 +41,16 @@ def rabbitmq_server() -> Iterator[rabbitmq.RabbitServer]:
     if not rabbitmq.available():
         pytest.fail("RabbitMQ is not installed: apt-get install rabbitmq-server (scripts/rabbitmq-dev up does)")
     server = rabbitmq.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_tls_server(certificates: certs.Certificates) -> Iterator[rabbitmq.RabbitServer]:
+    """A broker that also listens for amqps, with the test CA's server certificate, demanding a client's."""
+    if not rabbitmq.available():
+        pytest.fail("RabbitMQ is not installed: apt-get install rabbitmq-server (scripts/rabbitmq-dev up does)")
+    server = rabbitmq.start(rabbitmq.BrokerTls(certificates.ca, certificates.server.cert, certificates.server.key))
     yield server
     server.stop()
 

@@ -218,7 +218,7 @@ async def test_the_httpx_transport_makes_any_client_speak_amqp(rpc: RpcWorld, ra
 
 async def test_gateways_on_one_queue_share_the_requests(rpc: RpcWorld, tmp_path: Path):
     second = await Gateway.open(rpc.settings)  # the same store and request queue: another process in production
-    server = RequestServer(second.front_ends(), second.settings)
+    server = RequestServer(second.front_ends(), second.broker, second.settings)
     serving = asyncio.create_task(server.run())
     try:
         await eventually(lambda: server.consuming, what="the second gateway to consume")

@@ -55,7 +55,7 @@ def _polled_since(http: httpx.Client, account: str, since: float) -> bool:
 
 
 def test_a_restarted_gateway_sees_exactly_the_cloud_it_left(tmp_path: Path):
-    first = serve(tmp_path, tag="first")
+    first = serve(tmp_path, "--demo", tag="first")
     second: Served | None = None
     try:
         secret = wait_for(first.admin_secret, 30, "the admin secret")
@@ -70,7 +70,7 @@ def test_a_restarted_gateway_sees_exactly_the_cloud_it_left(tmp_path: Path):
 
         assert first.stop() == 0
         restarted_at = time.time()
-        second = serve(tmp_path, port=int(first.url.rsplit(":", 1)[1]), tag="second")
+        second = serve(tmp_path, "--demo", port=first.port, tag="second")
         assert second.admin_secret() is None  # the same store: the admin exists already
         for demo in http.get("/v1/accounts").json()["items"]:
             wait_for(lambda demo=demo: _polled_since(http, demo["id"], restarted_at), 60, f"{demo['name']} polled")

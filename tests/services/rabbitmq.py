@@ -2,7 +2,8 @@
 
 Its own epmd, node name, AMQP and distribution ports, so it never meets a system-wide broker or
 another test session's. The broker can be killed and started again on the same data directory,
-as a crash and a restart would do.
+as a crash and a restart would do. Given certificates, it also listens for AMQP over TLS (amqps),
+where it demands a client certificate signed by its CA.
 """
 
 from __future__ import annotations
@@ -30,6 +31,23 @@ log.file.level = warning
 log.console = false
 disk_free_limit.absolute = 1MB
 """
+TLS_CONFIG = """\
+listeners.ssl.default = 127.0.0.1:{port}
+ssl_options.cacertfile = {tls.ca}
+ssl_options.certfile = {tls.cert}
+ssl_options.keyfile = {tls.key}
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = true
+"""
+
+
+@dataclass(frozen=True)
+class BrokerTls:
+    """The broker's certificate and key, and the CA that must have signed its clients' certificates."""
+
+    ca: Path
+    cert: Path
+    key: Path
 
 
 def available() -> bool:
@@ -89,11 +107,17 @@ class RabbitServer:
     port: int
     env: dict[str, str]
     epmd: subprocess.Popen
+    tls_port: int | None = None  # the amqps listener's, when started with certificates
     broker: subprocess.Popen | None = field(default=None)  # None until started
 
     @property
     def url(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    @property
+    def tls_url(self) -> str:
+        assert self.tls_port is not None, "this broker was started without certificates"
+        return f"amqps://guest:guest@127.0.0.1:{self.tls_port}/"
 
     def start_broker(self) -> None:
         """Start the broker on this server's data directory and wait until it speaks AMQP."""
@@ -105,6 +129,8 @@ class RabbitServer:
         )  # fmt: skip
         log.close()
         _wait_for(lambda: _speaks_amqp(self.port), READY_SECONDS, "rabbitmq-server", self.broker)
+        if self.tls_port is not None:
+            _wait_for(lambda: _listening(self.tls_port), READY_SECONDS, "rabbitmq-server's amqps", self.broker)
 
     def kill(self) -> None:
         """Kill the broker outright (SIGKILL to its whole process group): a crash, nothing said to clients."""
@@ -118,12 +144,17 @@ class RabbitServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start() -> RabbitServer:
+def start(tls: BrokerTls | None = None) -> RabbitServer:
+    """A broker on 127.0.0.1 (amqp://; and amqps:// as well, given `tls`), ready to take connections."""
     root = Path(tempfile.mkdtemp(prefix="cloudgate-rabbitmq-"))
     for name in ("etc", "mnesia", "log", "home"):
         (root / name).mkdir()
     port, dist_port, epmd_port = free_port(), free_port(), free_port()
-    (root / "etc" / "rabbitmq.conf").write_text(CONFIG.format(port=port))
+    tls_port = free_port() if tls is not None else None
+    config = CONFIG.format(port=port)
+    if tls is not None:
+        config += TLS_CONFIG.format(port=tls_port, tls=tls)
+    (root / "etc" / "rabbitmq.conf").write_text(config)
     (root / "etc" / "enabled_plugins").write_text("[].\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RABBITMQ_", "ERL_"))}
     env.update({
@@ -146,7 +177,7 @@ def start() -> RabbitServer:
         [str(EPMD), "-address", "127.0.0.1", "-port", str(epmd_port)], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
-    server = RabbitServer(root, port, env, epmd)
+    server = RabbitServer(root, port, env, epmd, tls_port)
     try:
         _wait_for(lambda: _listening(epmd_port), 30, "epmd", epmd)
         server.start_broker()

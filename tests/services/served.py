@@ -1,4 +1,5 @@
-"""`cloudgate serve` as a user runs it: a subprocess on 127.0.0.1 on a data dir of the test's, stopped by pid."""
+"""`cloudgate serve` in a process of its own on 127.0.0.1, as a user runs it: started, waited for until
+/readyz answers, stopped by its process id."""
 
 from __future__ import annotations
 
@@ -6,30 +7,34 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
+import pytest
 
 CLOUDGATE = str(Path(sys.executable).parent / "cloudgate")
 START_SECONDS = 60.0
+
 T = TypeVar("T")
 
 
 def wait_for(check: Callable[[], T | None], seconds: float, what: str) -> T:
-    """Poll `check` until it returns something truthy; AssertionError after `seconds`."""
+    """Poll `check` until it returns something truthy; fail after `seconds`."""
     deadline = time.monotonic() + seconds
     while True:
         found = check()
         if found:
             return found
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {seconds:g} s waiting for {what}")
+            pytest.fail(f"timed out after {seconds:g} s waiting for {what}")
         time.sleep(0.1)  # the pace of polling, not a guess at how long something takes
 
 
@@ -45,9 +50,15 @@ class Served:
     url: str
     out: Path
     err: Path
+    env: dict[str, str]
+    verify: ssl.SSLContext | bool = True  # how /readyz is reached over HTTPS
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
 
     def stop(self) -> int:
-        """SIGTERM, then SIGKILL if it has not exited within its graceful shutdown; the exit code."""
+        """SIGTERM, then SIGKILL if it has not exited within its graceful shutdown; returns the exit code."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -57,37 +68,59 @@ class Served:
                 self.process.wait()
         return self.process.returncode
 
-    def alive(self) -> None:
+    def check_alive(self) -> None:
         if self.process.poll() is not None:
-            raise AssertionError(f"cloudgate serve exited with {self.process.returncode}:\n{self.err.read_text()[-3000:]}")
+            pytest.fail(f"cloudgate serve exited with {self.process.returncode}:\n{self.err.read_text()[-3000:]}")
 
     def admin_secret(self) -> str | None:
-        self.alive()
+        self.check_alive()
         found = re.search(r"^admin secret: (\S+)$", self.out.read_text(), re.MULTILINE)
         return found.group(1) if found else None
 
     def ready(self) -> bool:
-        self.alive()
+        self.check_alive()
         try:
-            return httpx.get(f"{self.url}/readyz", timeout=2.0).status_code == 200
+            return httpx.get(f"{self.url}/readyz", timeout=2.0, verify=self.verify).status_code == 200
         except httpx.HTTPError:
             return False
 
 
-def serve(workdir: Path, *args: str, port: int | None = None, env: dict[str, str] | None = None, tag: str = "serve") -> Served:
-    """Start `cloudgate serve --demo` on `workdir/data` and wait until it is ready."""
+def clean_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The environment without the caller's CLOUDGATE_* variables, with a config dir of the test's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDGATE_")}
+    env["CLOUDGATE_CONFIG_DIR"] = str(tmp_path / "config")
+    env.update({f"CLOUDGATE_{name.upper()}": value for name, value in settings.items()})
+    return env
+
+
+def serve(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, scheme: str = "http",
+    verify: ssl.SSLContext | bool = True, port: int | None = None, tag: str = "serve",
+) -> Served:  # fmt: skip
+    """`cloudgate serve --port <free, or port> --data-dir <tmp>/data *args`, once ready (stopped if it never is).
+    The caller stops it; `tag` names its output files, so a restart on the same data dir keeps both."""
+    env = env if env is not None else clean_env(tmp_path)
     port = port or free_port()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDGATE_")} | (env or {})
-    out, err = workdir / f"{tag}.out", workdir / f"{tag}.err"
+    out, err = tmp_path / f"{tag}.out", tmp_path / f"{tag}.err"
     with out.open("w") as out_file, err.open("w") as err_file:
         process = subprocess.Popen(
-            [CLOUDGATE, "serve", "--demo", "--port", str(port), "--data-dir", str(workdir / "data"), *args],
-            stdout=out_file, stderr=err_file, env=environ, stdin=subprocess.DEVNULL,
+            [CLOUDGATE, "serve", "--port", str(port), "--data-dir", str(tmp_path / "data"), *args],
+            stdout=out_file, stderr=err_file, env=env, stdin=subprocess.DEVNULL,
         )  # fmt: skip
-    served = Served(process, f"http://127.0.0.1:{port}", out, err)
+    server = Served(process, f"{scheme}://127.0.0.1:{port}", out, err, env, verify)
     try:
-        wait_for(served.ready, START_SECONDS, "/readyz")
+        wait_for(server.ready, START_SECONDS, "/readyz")
     except BaseException:
-        served.stop()
+        server.stop()
         raise
-    return served
+    return server
+
+
+@contextmanager
+def serving(tmp_path: Path, *args: str, **options: Any) -> Iterator[Served]:
+    """`serve` until the block ends."""
+    server = serve(tmp_path, *args, **options)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -15,7 +15,7 @@ import orjson
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
 from starlette.types import ASGIApp
 
-from cloudgate.messaging.link import Backoff, stay_connected
+from cloudgate.messaging.link import Backoff, Broker, stay_connected
 from cloudgate.messaging.wire import JSON, ValidationError, WireRequest, WireResponse
 from cloudgate.settings import Settings
 
@@ -37,9 +37,8 @@ def _error_response(status: int, code: str, message: str) -> WireResponse:
 
 
 class RequestServer:
-    def __init__(self, app: ASGIApp, settings: Settings):
-        assert settings.amqp_url, "serving requests over AMQP needs an AMQP URL"
-        self._url = settings.amqp_url
+    def __init__(self, app: ASGIApp, broker: Broker, settings: Settings):
+        self._broker = broker
         self._queue = settings.amqp_request_queue
         self._prefetch = settings.amqp_prefetch
         self._timeout = settings.amqp_request_timeout_seconds
@@ -53,7 +52,7 @@ class RequestServer:
     async def run(self) -> NoReturn:
         """Consume requests until cancelled, reconnecting whenever the broker goes away."""
         try:
-            await stay_connected(self._url, self._consume, what="AMQP request server", backoff=self._backoff,
+            await stay_connected(self._broker, self._consume, what="AMQP request server", backoff=self._backoff,
                                  on_connected=self._lost_or_found)  # fmt: skip
         finally:
             await self._http.aclose()
