@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from cloudgate.cli.base import report
+from cloudgate.cli.failures import EXIT_USAGE, UsageFailure
 from cloudgate.roles import Role
 
 
@@ -58,9 +60,14 @@ def serve(
     # is a small HTTP client that should not pay for them.
     import uvloop
 
-    from cloudgate.app.server import run
+    from cloudgate.app.server import PortInUse, run
     from cloudgate.settings import Settings
 
     given: dict[str, Any] = {"host": host, "port": port, "data_dir": data_dir, "role": role}
     settings = Settings(demo=demo, **{k: v for k, v in given.items() if v is not None})
-    uvloop.run(run(settings, log_level.value))  # the loop of uvicorn's own choice: thread wake-ups cost less
+    try:
+        uvloop.run(run(settings, log_level.value))  # the loop of uvicorn's own choice: thread wake-ups cost less
+    except PortInUse as exc:
+        report(UsageFailure("port_in_use", f"{exc.strerror} (another gateway?): choose another port with --port "
+                            "or CLOUDGATE_PORT"))  # fmt: skip
+        raise typer.Exit(EXIT_USAGE) from None

@@ -3,117 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
-import socket
 import stat
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import httpx
 import pytest
 
 from cloudgate.cli.failures import EXIT_API_ERROR
-
-CLOUDGATE = str(Path(sys.executable).parent / "cloudgate")
-START_SECONDS = 60.0
-COMMAND_SECONDS = 90.0
-
-T = TypeVar("T")
+from tests.cli.conftest import START_SECONDS, cli, cli_json, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def wait_for(check: Callable[[], T | None], seconds: float, what: str) -> T:
-    """Poll `check` until it returns something truthy; fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {seconds:g} s waiting for {what}")
-        time.sleep(0.1)  # the pace of polling, not a guess at how long something takes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Served:
-    process: subprocess.Popen
-    url: str
-    out: Path
-    err: Path
-    env: dict[str, str]
-
-    def stop(self) -> int:
-        """SIGTERM, then SIGKILL if it has not exited within its graceful shutdown; returns the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
-
-    def check_alive(self) -> None:
-        if self.process.poll() is not None:
-            pytest.fail(f"cloudgate serve exited with {self.process.returncode}:\n{self.err.read_text()[-3000:]}")
-
-    def admin_secret(self) -> str | None:
-        self.check_alive()
-        found = re.search(r"^admin secret: (\S+)$", self.out.read_text(), re.MULTILINE)
-        return found.group(1) if found else None
-
-    def ready(self) -> bool:
-        self.check_alive()
-        try:
-            return httpx.get(f"{self.url}/readyz", timeout=2.0).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-
-@pytest.fixture
-def served(tmp_path) -> Iterator[Served]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDGATE_")}
-    env["CLOUDGATE_CONFIG_DIR"] = str(tmp_path / "config")
-    port = free_port()
-    out, err = tmp_path / "serve.out", tmp_path / "serve.err"
-    with out.open("w") as out_file, err.open("w") as err_file:
-        process = subprocess.Popen(
-            [CLOUDGATE, "serve", "--demo", "--port", str(port), "--data-dir", str(tmp_path / "data")],
-            stdout=out_file, stderr=err_file, env=env, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    server = Served(process, f"http://127.0.0.1:{port}", out, err, env)
-    try:
-        wait_for(server.ready, START_SECONDS, "/readyz")
-        yield server
-    finally:
-        server.stop()
-
-
-def cli(server: Served, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [CLOUDGATE, *args], env=server.env, capture_output=True, text=True, timeout=COMMAND_SECONDS,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def cli_json(server: Served, *args: str) -> Any:
-    done = cli(server, *args, "--output", "json")
-    assert done.returncode == 0, f"{args}: {done.stderr}"
-    return json.loads(done.stdout)
 
 
 def test_login_add_an_account_create_an_instance_and_follow_its_events(served):
