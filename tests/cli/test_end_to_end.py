@@ -54,15 +54,16 @@ def test_login_add_an_account_create_an_instance_and_follow_its_events(served):
     assert created["state"] == "running"
     assert created["name"] == "e2e-web" and created["account"] == account["id"]
 
-    events = [json.loads(line) for line in cli(served, "events", "tail", "--output", "json").stdout.splitlines()]
+    history = cli(served, "events", "tail", "--no-follow", "--output", "json").stdout
+    events = [json.loads(line) for line in history.splitlines()]
     mine = [(e["type"], e["resource"]["state"]) for e in events if e["resource_id"] == created["id"]]
     assert mine[0] == ("created", "pending")
     assert ("updated", "running") in mine
     seqs = [e["seq"] for e in events]
     assert seqs == sorted(seqs)
 
-    table = cli(served, "events", "tail", "--after", str(seqs[-2]))
-    assert table.returncode == 0 and len(table.stdout.splitlines()) == 1
+    table = cli(served, "events", "tail", "--no-follow", "--after", str(seqs[-2]))
+    assert table.returncode == 0 and len(table.stdout.splitlines()) == 2  # the header and the last event
 
     assert served.stop() == 0
     assert "Finished server process" in served.err.read_text()
