@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,3 +50,8 @@ def test_version():
     assert result.exit_code == 0 and result.stdout == f"cloudgate {cloudgate_version()}\n"
     assert cloudgate_version()[0].isdigit()
 
+
+def test_the_readme_lists_the_same_exit_codes():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for code, meaning in EXIT_CODES.items():
+        assert f"| {code} | {meaning} |" in readme
