@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from cloudgate.cli import app
+from cloudgate.cli import failures
 from cloudgate.cli.failures import EXIT_CODES
 from cloudgate.cli.main import cloudgate_version
 
@@ -40,6 +42,8 @@ def test_every_command_shows_an_example(path):
 
 
 def test_the_root_help_names_every_exit_code():
+    codes = {value for name, value in vars(failures).items() if name.startswith("EXIT_") and isinstance(value, int)}
+    assert codes | {0} == set(EXIT_CODES)
     result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
     for code, meaning in EXIT_CODES.items():
         assert f"{code}  {meaning}" in result.stdout
@@ -53,5 +57,5 @@ def test_version():
 
 def test_the_readme_lists_the_same_exit_codes():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
-    for code, meaning in EXIT_CODES.items():
-        assert f"| {code} | {meaning} |" in readme
+    rows = re.findall(r"^\| (\d+) \| (.+) \|$", readme, re.MULTILINE)
+    assert {int(code): meaning for code, meaning in rows} == EXIT_CODES
