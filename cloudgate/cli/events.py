@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -34,10 +34,10 @@ RAW_FIELDS = frozenset({"cloud_state", "cloud_attrs", "cloud_id"})
 MIN_LAST_WIDTH = 12
 
 
-def short_time(at: float, now: datetime | None = None) -> str:
+def short_time(at: float) -> str:
     """The time of day for today's events, the day for older ones (as `ls -l` does)."""
     when = datetime.fromtimestamp(at)
-    return when.strftime("%H:%M:%S") if when.date() == (now or datetime.now()).date() else when.strftime("%b %d")
+    return when.strftime("%H:%M:%S") if when.date() == datetime.now().date() else when.strftime("%b %d")
 
 
 def change_text(event: Mapping[str, Any]) -> str:
@@ -113,31 +113,42 @@ class Printer:
         self._width = None if look.wide else terminal_width()
 
     def header(self) -> None:
+        labels = {column: label(column) for column in self._columns}
         if self._look.output is Output.TABLE:
-            labels = {column: label(column) for column in self._columns}
             typer.echo(typer.style(event_line(labels, self._columns, self._width), bold=True))
         elif self._look.output is Output.CSV:
-            self._csv(list(self._columns))
+            self._csv(labels.keys())
 
-    def _csv(self, row: list[str]) -> None:
+    def event(self, event: dict[str, Any]) -> None:
+        FORMATS[self._look.output](self, event)
+
+    def _json(self, event: dict[str, Any]) -> None:  # one object per line, so a reader can stream it
+        typer.echo(json.dumps(event, ensure_ascii=False, separators=(",", ":")))
+
+    def _yaml(self, event: dict[str, Any]) -> None:
+        typer.echo("---\n" + yaml.safe_dump(event, sort_keys=False, allow_unicode=True).rstrip("\n"))
+
+    def _table(self, event: dict[str, Any]) -> None:
+        typer.echo(event_line(self._text.cells(event, short=True), self._columns, self._width))
+
+    def _value(self, event: dict[str, Any]) -> None:
+        cells = self._text.cells(event, short=False)
+        typer.echo(" ".join(cells[column] for column in self._columns))
+
+    def _csv_row(self, event: dict[str, Any]) -> None:
+        cells = self._text.cells(event, short=False)
+        self._csv(cells[column] for column in self._columns)
+
+    def _csv(self, row: Iterable[str]) -> None:
         text = io.StringIO()
         csv.writer(text, lineterminator="\n").writerow(row)
         typer.echo(text.getvalue(), nl=False)
 
-    def event(self, event: dict[str, Any]) -> None:
-        output = self._look.output
-        if output is Output.JSON:  # one object per line, so a reader can stream it
-            typer.echo(json.dumps(event, ensure_ascii=False, separators=(",", ":")))
-        elif output is Output.YAML:
-            typer.echo("---\n" + yaml.safe_dump(event, sort_keys=False, allow_unicode=True).rstrip("\n"))
-        else:
-            cells = self._text.cells(event, short=output is Output.TABLE)
-            if output is Output.TABLE:
-                typer.echo(event_line(cells, self._columns, self._width))
-            elif output is Output.CSV:
-                self._csv([cells[column] for column in self._columns])
-            else:
-                typer.echo(" ".join(cells[column] for column in self._columns))
+
+FORMATS: dict[Output, Callable[[Printer, dict[str, Any]], None]] = {
+    Output.JSON: Printer._json, Output.YAML: Printer._yaml, Output.TABLE: Printer._table,
+    Output.VALUE: Printer._value, Output.CSV: Printer._csv_row,
+}  # fmt: skip
 
 
 @command(
