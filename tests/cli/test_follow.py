@@ -100,7 +100,9 @@ def test_events_tail_follows_by_default_and_goes_on_after_a_gateway_restart(serv
 
     every = history(served)
     follower.printed(f"{every[-1]} ")
-    assert follower.seqs() == every  # each event once, in order: none lost or repeated across the restart
+    printed = follower.seqs()  # once: it may print more meanwhile
+    assert printed[: len(every)] == every  # each event once, in order: none lost or repeated across the restart
+    assert printed == sorted(set(printed))
 
 
 def test_events_tail_takes_the_new_login_when_its_token_is_refused(served, follower):
@@ -114,4 +116,5 @@ def test_events_tail_takes_the_new_login_when_its_token_is_refused(served, follo
     login(served)  # what a person runs in another terminal
     follower.printed("logged in again", notice=True)
     follower.printed("db-1", "updated state=stopping")
-    assert follower.seqs() == history(served)[: len(follower.seqs())]
+    printed = follower.seqs()  # once: it may print more meanwhile
+    assert printed == history(served)[: len(printed)]  # nothing lost or repeated while it waited
