@@ -23,10 +23,12 @@ test-openstack: install services
 
 install: $(VENV)/.installed
 
-# Exactly the locked versions, then the project itself without resolving anything again.
+# Exactly the locked versions, then the project itself without resolving anything again. pip says what it
+# installs: the first install takes minutes, which should not look like a hang.
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --disable-pip-version-check -q -r requirements.lock
+	@echo "Installing the locked dependencies into $(VENV) (a few minutes the first time)..."
+	$(VENV)/bin/pip install --disable-pip-version-check -r requirements.lock
 	$(VENV)/bin/pip install --disable-pip-version-check -q --no-deps -e .
 	touch $@
 

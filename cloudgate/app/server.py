@@ -4,7 +4,10 @@ front-end, within the limits of `http_limits`) until SIGINT/SIGTERM, close it.""
 from __future__ import annotations
 
 import asyncio
+import errno
 import signal
+import socket
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -44,6 +47,25 @@ def banner(url: str, admin_secret: str | None, demo: DemoInfo | None) -> list[st
     return lines
 
 
+class PortInUse(OSError):
+    """Another program (another gateway?) listens on the address this one should serve."""
+
+
+def bound_socket(host: str, port: int) -> socket.socket:
+    """The socket to serve on, bound before anything else is done: a port in use must fail the start
+    before the admin secret is generated (it is shown once: a start that then fails would lose it)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: a restart need not wait
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(exc.errno, f"{host}:{port} is already in use") from exc
+        raise
+    return sock
+
+
 class StopRequest:
     """Set by SIGINT/SIGTERM: tells uvicorn to shut down gracefully, so the gateway closes after it."""
 
@@ -80,31 +102,42 @@ async def run(settings: Settings, log_level: str) -> None:
     before anything opens, when the certificate or the broker's TLS files cannot be used."""
     https = server_context(settings.tls_cert_file, settings.tls_key_file)
     tune_gc()
+    sock = bound_socket(settings.host, settings.port) if settings.runs_front_ends else None
     stop = StopRequest()
-    with stop.installed():
-        if settings.demo:
-            # Before the gateway starts: its poller reaches the demo accounts.
-            register_demo_clouds(settings.resolved_sim_state_dir(), settings.sim_faults)
-        gateway = await Gateway.open(settings)
-        try:
-            app = create_app(gateway=gateway)
-            await gateway.start(app)
-            demo = await seed_demo(gateway) if settings.demo else None
-            freeze_startup_objects()
-            if not settings.runs_front_ends:
-                print(f"cloudgate worker running (role {settings.role})", flush=True)
-                await stop.stopped()
-                return
-            config = uvicorn.Config(
-                app, host=settings.host, port=settings.port, log_level=log_level, lifespan="on",
-                timeout_graceful_shutdown=5, http=HttpLimits.from_settings(settings).protocol(),
-                ssl_context_factory=None if https is None else lambda _config, _default: https,
-            )  # fmt: skip
-            stop.server = uvicorn.Server(config)
-            scheme = "http" if https is None else "https"
-            for line in banner(f"{scheme}://{settings.host}:{settings.port}", gateway.admin_secret, demo):
-                print(line, flush=True)
-            if not stop.requested:
-                await stop.server.serve()
-        finally:
-            await gateway.close()
+    try:
+        with stop.installed():
+            await _serve(settings, log_level, sock, stop, https)
+    finally:
+        if sock is not None:
+            sock.close()
+
+
+async def _serve(
+    settings: Settings, log_level: str, sock: socket.socket | None, stop: StopRequest, https: ssl.SSLContext | None
+) -> None:
+    if settings.demo:
+        # Before the gateway starts: its poller reaches the demo accounts.
+        register_demo_clouds(settings.resolved_sim_state_dir(), settings.sim_faults)
+    gateway = await Gateway.open(settings)
+    try:
+        app = create_app(gateway=gateway)
+        await gateway.start(app)
+        demo = await seed_demo(gateway) if settings.demo else None
+        freeze_startup_objects()
+        if sock is None:
+            print(f"cloudgate worker running (role {settings.role})", flush=True)
+            await stop.stopped()
+            return
+        config = uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_level=log_level, lifespan="on",
+            timeout_graceful_shutdown=5, http=HttpLimits.from_settings(settings).protocol(),
+            ssl_context_factory=None if https is None else lambda _config, _default: https,
+        )  # fmt: skip
+        stop.server = uvicorn.Server(config)
+        scheme = "http" if https is None else "https"
+        for line in banner(f"{scheme}://{settings.host}:{settings.port}", gateway.admin_secret, demo):
+            print(line, flush=True)
+        if not stop.requested:
+            await stop.server.serve(sockets=[sock])
+    finally:
+        await gateway.close()

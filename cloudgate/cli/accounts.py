@@ -1,27 +1,35 @@
-"""Cloud accounts: registering them (with credential proof), checking, rotating and removing them."""
+"""Cloud accounts: registering them (with credential proof), checking, rotating and removing them; each
+named by its name or its id."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 import typer
-from rich.console import Group, RenderableType
 
 from cloudgate.cli.base import Invocation, command, new_group
+from cloudgate.cli.credential_input import ENV_PREFIX, credentials
 from cloudgate.cli.failures import CliFailure
-from cloudgate.cli.parsing import string_pairs
-from cloudgate.cli.render import Output, key_value_table, rows_table, show, stderr_console
+from cloudgate.cli.hints import with_hint
+from cloudgate.cli.lookup import AccountDirectory
+from cloudgate.cli.render import Output, Record, Rows, View, show, stderr_console
+from cloudgate.cli.session import Session
 
 accounts = new_group("account", "Cloud accounts the gateway manages on your behalf.")
 
 CredentialOption = Annotated[
-    list[str],
-    typer.Option("--credential", "-c", help="A credential as key=value (repeat for each key).", show_default=False),
-]
-AccountId = Annotated[str, typer.Argument(help="The account's id (acc-…).")]
+    list[str] | None,
+    typer.Option(
+        "--credential", show_default=False,
+        help=f"A credential as key=value, key=- (the value read from stdin) or key alone (asked for without "
+        f"echo, or read from {ENV_PREFIX}<KEY>); repeat for each key. {ENV_PREFIX}<KEY> variables count too.",
+    ),
+]  # fmt: skip
+AccountName = Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="The account: its name or id (acc-…).")]
 
 
 POLL_COLUMNS = ["kind", "resources", "last_success_at", "failures", "last_error"]
+LIST_COLUMNS = ["id", "name", "cloud", "endpoint", "region", "identity_name", "health", "resources"]
 
 
 def account_row(view: dict[str, Any]) -> dict[str, Any]:
@@ -30,68 +38,99 @@ def account_row(view: dict[str, Any]) -> dict[str, Any]:
     return {**view, "resources": resources}
 
 
-def account_table(view: dict[str, Any]) -> RenderableType:
-    details = key_value_table({k: v for k, v in view.items() if k != "polls"})
-    if not view.get("polls"):
-        return details
-    return Group(details, "", rows_table(view["polls"], POLL_COLUMNS))
+def account_views(view: dict[str, Any]) -> list[View]:
+    details: View = Record({k: v for k, v in view.items() if k != "polls"})
+    return [details, Rows(view["polls"], POLL_COLUMNS)] if view.get("polls") else [details]
 
 
-@command(accounts, "add", help="Register an account: the gateway proves the credentials with the cloud first.")
+def named(session: Session, value: str) -> str:
+    return AccountDirectory(session).id_of(value)
+
+
+@command(
+    accounts, "add", help="Register an account: the gateway proves the credentials with the cloud first.",
+    examples=(
+        ("cloudgate account add --cloud sim --endpoint sim://alpha --name team-b --credential access_key=team-b "
+        "--credential secret_key"),
+        ("pass show clouds/team-b | cloudgate account add --cloud sim --endpoint sim://alpha "
+        "--credential access_key=team-b --credential secret_key=-"),
+        ("CLOUDGATE_CREDENTIAL_ACCESS_KEY=team-b CLOUDGATE_CREDENTIAL_SECRET_KEY=… cloudgate account add "
+        "--cloud sim --endpoint sim://alpha"),
+    ),
+)  # fmt: skip
 def add(
     invocation: Invocation,
     cloud: Annotated[str, typer.Option("--cloud", help="Cloud type (see `cloudgate clouds`).")],
     endpoint: Annotated[str, typer.Option("--endpoint", help="The cloud's endpoint URL.")],
-    credential: CredentialOption,
+    credential: CredentialOption = None,
     region: Annotated[str | None, typer.Option("--region")] = None,
     name: Annotated[str | None, typer.Option("--name", help="A name for the account.")] = None,
 ) -> None:
-    body = {"cloud": cloud, "endpoint": endpoint, "region": region,
-            "credentials": string_pairs(credential, "--credential"), "name": name}  # fmt: skip
+    body = {"cloud": cloud, "endpoint": endpoint, "region": region, "credentials": credentials(credential or ()),
+            "name": name}  # fmt: skip
     with invocation.session() as session:
         view = session.post("/v1/accounts", {k: v for k, v in body.items() if v is not None})
-    show(view, invocation.output, account_table)
+    show(view, invocation.look, account_views)
 
 
-@command(accounts, "list", help="Accounts you have access to.")
+@command(
+    accounts, "list", help="Accounts you have access to.",
+    examples=("cloudgate account list", "cloudgate account list -c name -c health -f value"),
+)  # fmt: skip
 def list_accounts(invocation: Invocation) -> None:
     with invocation.session() as session:
         found = session.get("/v1/accounts")
-    rows = [account_row(item) for item in found["items"]]
-    columns = ["id", "name", "cloud", "endpoint", "region", "identity_name", "health", "resources"]
-    show(found, invocation.output, lambda _: rows_table(rows, columns))
+    show(found, invocation.look, lambda data: Rows([account_row(item) for item in data["items"]], LIST_COLUMNS))
 
 
-@command(accounts, "show", help="One account, with the state of its polling.")
-def show_account(invocation: Invocation, account_id: AccountId) -> None:
+@command(
+    accounts, "show", help="One account, with the state of its polling.",
+    examples=("cloudgate account show alpha-demo", "cloudgate account show acc-0123456789abcdef -f yaml"),
+)  # fmt: skip
+def show_account(invocation: Invocation, account: AccountName) -> None:
     with invocation.session() as session:
-        view = session.get(f"/v1/accounts/{account_id}")
-    show(view, invocation.output, account_table)
+        view = session.get(f"/v1/accounts/{named(session, account)}")
+    show(view, invocation.look, account_views)
 
 
-@command(accounts, "check", help="Check that the gateway can still authenticate with the account.")
-def check(invocation: Invocation, account_id: AccountId) -> None:
+@command(
+    accounts, "check", help="Check that the gateway can still authenticate with the account.",
+    examples=("cloudgate account check alpha-demo",),
+)  # fmt: skip
+def check(invocation: Invocation, account: AccountName) -> None:
     with invocation.session() as session:
+        account_id = named(session, account)
         result = session.post(f"/v1/accounts/{account_id}/check")
-    show(result, invocation.output)
+    show(result, invocation.look)
     if not result.get("ok", True):
         error = result.get("error") or {}
-        raise CliFailure(str(error.get("code", "check_failed")), str(error.get("message", "the check failed")))
+        failure = CliFailure(str(error.get("code", "check_failed")), str(error.get("message", "the check failed")))
+        raise with_hint(failure, "account", "check", account_id)
 
 
-@command(accounts, "rotate", help="Replace the account's credentials (they must name the same cloud identity).")
-def rotate(invocation: Invocation, account_id: AccountId, credential: CredentialOption) -> None:
+@command(
+    accounts, "rotate", help="Replace the account's credentials (they must name the same cloud identity).",
+    examples=(
+        "cloudgate account rotate alpha-demo --credential access_key=demo --credential secret_key",
+        "cloudgate account rotate alpha-demo --credential access_key=demo --credential secret_key=- < secret.txt",
+    ),
+)  # fmt: skip
+def rotate(invocation: Invocation, account: AccountName, credential: CredentialOption = None) -> None:
+    given = credentials(credential or ())
     with invocation.session() as session:
-        view = session.put(f"/v1/accounts/{account_id}/credentials",
-                           {"credentials": string_pairs(credential, "--credential")})  # fmt: skip
-    show(view, invocation.output, account_table)
+        view = session.put(f"/v1/accounts/{named(session, account)}/credentials", {"credentials": given})
+    show(view, invocation.look, account_views)
 
 
-@command(accounts, "remove", help="Withdraw your access; the account goes when nobody has access left.")
-def remove(invocation: Invocation, account_id: AccountId) -> None:
+@command(
+    accounts, "remove", help="Withdraw your access; the account goes when nobody has access left.",
+    examples=("cloudgate account remove team-b",),
+)  # fmt: skip
+def remove(invocation: Invocation, account: AccountName) -> None:
     with invocation.session() as session:
+        account_id = named(session, account)
         session.delete(f"/v1/accounts/{account_id}")
     if invocation.output is Output.TABLE:
         stderr_console().print(f"removed your access to {account_id}", markup=False)
     else:
-        show({"id": account_id, "removed": True}, invocation.output)
+        show({"id": account_id, "removed": True}, invocation.look)

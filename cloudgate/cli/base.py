@@ -1,5 +1,6 @@
-"""What every command shares: the global options (--output, --url, --token, --via), and failures reported
-as `error: <code>: <message>` with their exit code instead of a traceback."""
+"""What every command shares: the global options (how to show results, which gateway and profile), an
+example in its help, and failures reported as `error: <code>: <message>` with their exit code instead
+of a traceback."""
 
 from __future__ import annotations
 
@@ -11,21 +12,36 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from cloudgate.cli import config
 from cloudgate.cli.failures import CliFailure
-from cloudgate.cli.render import Output, stderr_console
+from cloudgate.cli.render import Look, Output, stderr_console
 from cloudgate.cli.session import Session, resolve_target
 
-OutputOption = Annotated[
+FormatOption = Annotated[
     Output | None,
-    typer.Option("--output", "-o", envvar="CLOUDGATE_OUTPUT", help="Output format.", show_default=False),
+    typer.Option(
+        "--format", "-f", "--output", "-o", envvar=["CLOUDGATE_FORMAT", "CLOUDGATE_OUTPUT"],
+        help="Output format: table (fits the terminal), value (bare values), json, yaml (as the gateway sent "
+        "them) or csv.", show_default=False,
+    ),
+]  # fmt: skip
+ColumnOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--column", "-c", help="Show this column (repeatable; table, value and csv formats).", show_default=False
+    ),
+]
+WideOption = Annotated[
+    bool | None, typer.Option("--wide", help="Show every column in full, wider than the terminal if need be.")
 ]
 UrlOption = Annotated[
-    str | None, typer.Option("--url", envvar="CLOUDGATE_URL", help="Gateway URL (default: the saved login's).")
+    str | None, typer.Option("--url", envvar="CLOUDGATE_URL", help="Gateway URL (default: the profile's login).")
 ]
 TokenOption = Annotated[
-    str | None, typer.Option("--token", envvar="CLOUDGATE_TOKEN", help="Bearer token (default: the saved login's).")
+    str | None,
+    typer.Option("--token", envvar="CLOUDGATE_TOKEN", help="Bearer token (default: the profile's login)."),
 ]
 ViaOption = Annotated[
     str | None,
@@ -33,34 +49,57 @@ ViaOption = Annotated[
         "--via", envvar="CLOUDGATE_VIA", help="Carry the requests over AMQP: amqp://user:password@host/vhost."
     ),
 ]
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", envvar="CLOUDGATE_PROFILE", show_default=False,
+        help=f"The saved login to use, one per gateway (default: {config.DEFAULT_PROFILE}).",
+    ),
+]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class GlobalOptions:
     output: Output | None = None
+    columns: tuple[str, ...] = ()
+    wide: bool | None = None
     url: str | None = None
     token: str | None = None
     via: str | None = None
+    profile: str | None = None
 
     def over(self, outer: GlobalOptions) -> GlobalOptions:
         """These options, falling back to `outer`'s (the ones given before the command name)."""
         return GlobalOptions(
-            self.output or outer.output, self.url or outer.url, self.token or outer.token, self.via or outer.via
-        )
+            self.output or outer.output, self.columns or outer.columns, self.wide or outer.wide,
+            self.url or outer.url, self.token or outer.token, self.via or outer.via, self.profile or outer.profile,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class Invocation:
-    """What a command runs with: the chosen output format and where the gateway is."""
+    """What a command runs with: how to show results, and where the gateway is."""
 
     options: GlobalOptions
+
+    @property
+    def look(self) -> Look:
+        return Look(self.output, self.options.columns, bool(self.options.wide))
 
     @property
     def output(self) -> Output:
         return self.options.output or Output.TABLE
 
-    def session(self) -> Session:
-        target = resolve_target(self.options.url, self.options.token, config.load())
+    @property
+    def profile(self) -> str:
+        return self.options.profile or config.DEFAULT_PROFILE
+
+    def saved_login(self) -> config.SavedLogin:
+        return config.load(profile=self.profile)
+
+    def session(self, token: str | None = None) -> Session:
+        """A session with the gateway; `token` instead of the given or saved one (a renewed login)."""
+        target = resolve_target(self.options.url, token or self.options.token, self.saved_login())
         return Session(target, login_hint=True, via=self.options.via)
 
 
@@ -76,32 +115,38 @@ def report(failure: CliFailure) -> None:
         console.print(f"  details: {json.dumps(failure.details, ensure_ascii=False)}", markup=False, soft_wrap=True)
 
 
+def examples_epilog(*examples: str) -> str:
+    """A command's examples for the end of its --help, one `$ command` a line (rich markup escaped:
+    options have brackets; not indented, since typer strips the indentation every line shares)."""
+    return escape("Examples:\n" + "\n".join(f"$ {example}" for example in examples))
+
+
 _GLOBAL_PARAMETERS = [
-    inspect.Parameter("output", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=OutputOption),
-    inspect.Parameter("url", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=UrlOption),
-    inspect.Parameter("token", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=TokenOption),
-    inspect.Parameter("via", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ViaOption),
-]
+    inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+    for name, annotation in (
+        ("output", FormatOption), ("columns", ColumnOption), ("wide", WideOption), ("url", UrlOption),
+        ("token", TokenOption), ("via", ViaOption), ("profile", ProfileOption),
+    )
+]  # fmt: skip
 
 
-def command(group: typer.Typer, name: str, **settings: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def command(
+    group: typer.Typer, name: str, *, help: str, examples: tuple[str, ...], **settings: Any
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register `fn(invocation, ...)` as command `name` of `group`, with the global options added to
-    its own and CliFailures reported on stderr with their exit code."""
+    its own, `examples` at the end of its help, and CliFailures reported on stderr with their exit code."""
 
     def register(fn: Callable[..., None]) -> Callable[..., None]:
         own = list(inspect.signature(fn, eval_str=True).parameters.values())[1:]
 
         @functools.wraps(fn)
         def run(
-            ctx: typer.Context,
-            output: Output | None,
-            url: str | None,
-            token: str | None,
-            via: str | None,
-            **kwargs: Any,
-        ) -> None:
+            ctx: typer.Context, output: Output | None, columns: list[str] | None, wide: bool | None,
+            url: str | None, token: str | None, via: str | None, profile: str | None, **kwargs: Any,
+        ) -> None:  # fmt: skip
             outer = ctx.find_root().obj or GlobalOptions()
-            invocation = Invocation(GlobalOptions(output, url, token, via).over(outer))
+            given = GlobalOptions(output, tuple(columns or ()), wide, url, token, via, profile)
+            invocation = Invocation(given.over(outer))
             try:
                 fn(invocation, **kwargs)
             except CliFailure as failure:
@@ -112,7 +157,7 @@ def command(group: typer.Typer, name: str, **settings: Any) -> Callable[[Callabl
         parameters = [context, *own, *_GLOBAL_PARAMETERS]
         run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
         run.__annotations__ = {p.name: p.annotation for p in parameters}
-        group.command(name, **settings)(run)
+        group.command(name, help=help, epilog=examples_epilog(*examples), **settings)(run)
         return fn
 
     return register

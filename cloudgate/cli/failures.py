@@ -12,6 +12,17 @@ EXIT_OPERATION_FAILED = 4
 EXIT_WAIT_TIMEOUT = 5
 EXIT_INTERRUPTED = 130
 
+# What each exit code means, for `cloudgate --help` and the README.
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    EXIT_API_ERROR: "the gateway refused the request (not found, invalid, conflict, not logged in, …)",
+    EXIT_USAGE: "a bad command line or configuration: an unknown option, an ambiguous name, a port in use",
+    EXIT_UNREACHABLE: "the gateway (or the AMQP broker) could not be reached or did not answer in time",
+    EXIT_OPERATION_FAILED: "an operation followed with --wait failed",
+    EXIT_WAIT_TIMEOUT: "--wait gave up at --timeout; the operation goes on",
+    EXIT_INTERRUPTED: "interrupted (Ctrl+C) while following an operation that goes on",
+}
+
 
 class CliFailure(Exception):
     """A failure reported as `error: <code>: <message>` on stderr, exiting with `exit_code`."""

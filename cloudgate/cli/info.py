@@ -1,35 +1,20 @@
-"""Looking things up: operations, and the cloud types the gateway can drive."""
+"""What the gateway can drive: the cloud types, and what each can do."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
-from cloudgate.cli.base import Invocation, command, new_group
-from cloudgate.cli.render import rows_table, show
-from cloudgate.cli.waiting import DEFAULT_TIMEOUT, TimeoutOption, WaitOption, follow
-
-operations = new_group("operation", "Operations: the asynchronous jobs behind every change.")
+from cloudgate.cli.base import Invocation, command
+from cloudgate.cli.render import Rows, show
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(operations)
-    command(app, "clouds", help="The cloud types this gateway can drive, and what each can do.")(clouds)
-
-
-@command(operations, "show", help="Show an operation; with --wait, follow it until it settles.")
-def show_operation(
-    invocation: Invocation,
-    operation_id: Annotated[str, typer.Argument(metavar="ID", help="The operation's id (op-…).")],
-    wait: WaitOption = False,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
-) -> None:
-    with invocation.session() as session:
-        op = session.get(f"/v1/operations/{operation_id}")
-        if wait:
-            op = follow(session, op, timeout)
-    show(op, invocation.output)
+    command(
+        app, "clouds", help="The cloud types this gateway can drive, and what each can do.",
+        examples=("cloudgate clouds", "cloudgate clouds -f json"),
+    )(clouds)  # fmt: skip
 
 
 def cloud_rows(found: dict[str, Any]) -> list[dict[str, Any]]:
@@ -45,5 +30,4 @@ def cloud_rows(found: dict[str, Any]) -> list[dict[str, Any]]:
 def clouds(invocation: Invocation) -> None:
     with invocation.session() as session:
         found = session.get("/v1/clouds")
-    columns = ["cloud", "kinds", "create", "actions"]
-    show(found, invocation.output, lambda data: rows_table(cloud_rows(data), columns))
+    show(found, invocation.look, lambda data: Rows(cloud_rows(data), ["cloud", "kinds", "create", "actions"]))

@@ -81,7 +81,7 @@ def serve(
     # is a small HTTP client that should not pay for them.
     import uvloop
 
-    from cloudgate.app.server import run
+    from cloudgate.app.server import PortInUse, run
     from cloudgate.settings import Settings
 
     given: dict[str, Any] = {
@@ -93,4 +93,8 @@ def serve(
         uvloop.run(run(settings, log_level.value))  # the loop of uvicorn's own choice: thread wake-ups cost less
     except TlsSetupError as exc:
         report(UsageFailure("bad_tls", str(exc)))
+        raise typer.Exit(EXIT_USAGE) from None
+    except PortInUse as exc:
+        report(UsageFailure("port_in_use", f"{exc.strerror} (another gateway?): choose another port with --port "
+                            "or CLOUDGATE_PORT"))  # fmt: skip
         raise typer.Exit(EXIT_USAGE) from None

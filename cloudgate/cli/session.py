@@ -110,6 +110,9 @@ class Session:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         self._http.close()
 
     def request(

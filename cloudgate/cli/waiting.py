@@ -1,4 +1,5 @@
-"""Following an operation until it settles (--wait), showing the state of the resource it changes."""
+"""Following an operation until it settles (--wait), showing the state of the resource it changes or the
+progress it reports (a resync's listings)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from typing import Annotated, Any
 import typer
 
 from cloudgate.cli.failures import ApiError, Interrupted, OperationFailed, WaitTimeout
-from cloudgate.cli.render import stderr_console
+from cloudgate.cli.hints import gateway_names, with_hint
+from cloudgate.cli.lookup import collection_of
+from cloudgate.cli.render import cell, stderr_console
 from cloudgate.cli.session import Session
+from cloudgate.model import Kind
 
 SETTLED = frozenset({"succeeded", "failed"})
 POLL_SECONDS = 0.5  # how often the operation is asked about: a person is watching
+RESOURCE_KINDS = frozenset(kind.value for kind in Kind)  # an operation on accounts (a resync) has none
 
 WaitOption = Annotated[bool, typer.Option("--wait", help="Follow the operation until it settles.")]
 TimeoutOption = Annotated[
@@ -21,16 +26,13 @@ TimeoutOption = Annotated[
 DEFAULT_TIMEOUT = 300.0
 
 
-def collection_of(kind: str) -> str:
-    return f"{kind}s"
-
-
-def resource_state(session: Session, kind: str, resource_id: str) -> str:
+def resource_record(session: Session, kind: str, resource_id: str) -> dict[str, Any] | None:
+    """The resource as it is now; None once it is gone."""
     try:
-        return str(session.get(f"/v1/{collection_of(kind)}/{resource_id}").get("state"))
+        return dict(session.get(f"/v1/{collection_of(kind)}/{resource_id}"))
     except ApiError as exc:
         if exc.status == 404:
-            return "gone"
+            return None
         raise
 
 
@@ -40,15 +42,21 @@ def follow(session: Session, operation: dict[str, Any], timeout: float) -> dict[
     subject = f"{operation['action']} {kind} {resource_id}"
     console = stderr_console()
     deadline = time.monotonic() + timeout
-    last_state = None
+    record: dict[str, Any] | None = None
+    shown: dict[str, str] = {}  # what was last printed of the resource's state and the progress
     try:
         with console.status(subject) as status:
             while True:
-                state = resource_state(session, kind, resource_id)
-                if state != last_state:
-                    console.print(f"{kind} {resource_id}: {state}", markup=False, highlight=False)
-                    last_state = state
-                status.update(f"{subject}: operation {operation['state']}, {kind} {state}")
+                now = {"progress": cell("progress", operation.get("progress"))}
+                if kind in RESOURCE_KINDS:
+                    record = resource_record(session, kind, resource_id)
+                    now["state"] = str(record.get("state")) if record is not None else "gone"
+                for what, text in now.items():
+                    if text and shown.get(what) != text:
+                        label = f"{kind} {resource_id}" if what == "state" else subject
+                        console.print(f"{label}: {text}", markup=False, highlight=False)
+                        shown[what] = text
+                status.update(f"{subject}: operation {operation['state']}, " + ", ".join(filter(None, now.values())))
                 if operation["state"] in SETTLED:
                     break
                 if time.monotonic() >= deadline:
@@ -64,9 +72,11 @@ def follow(session: Session, operation: dict[str, Any], timeout: float) -> dict[
         ) from None
     if operation["state"] == "failed":
         error = operation.get("error") or {}
-        raise OperationFailed(
-            str(error.get("code", "operation_failed")),
-            f"operation {op_id} ({subject}) failed: {error.get('message', 'no reason given')}",
+        aliases = {str(record.get("cloud_id") or ""): resource_id} if record else {}
+        reason = gateway_names(str(error.get("message", "no reason given")), aliases)
+        failure = OperationFailed(
+            str(error.get("code", "operation_failed")), f"operation {op_id} ({subject}) failed: {reason}",
             error.get("details"),
-        )
+        )  # fmt: skip
+        raise with_hint(failure, kind, str(operation["action"]), resource_id)
     return operation

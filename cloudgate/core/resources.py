@@ -185,8 +185,9 @@ def _check_states(query: ResourceQuery) -> None:
         return
     unknown = sorted(str(state) for state in states if state not in STATES[query.kind])
     if unknown:
+        noun = query.kind.value.replace("_", " ")
         raise InvalidRequest(
-            f"a {query.kind.value.replace('_', ' ')} has no state {unknown[0]!r} "
+            f"{'an' if noun[0] in 'aeiou' else 'a'} {noun} has no state {unknown[0]!r} "
             f"(its states: {', '.join(sorted(STATES[query.kind]))})",
             details={"field": "state"},
         )

@@ -45,3 +45,25 @@ def test_the_saved_token_only_goes_to_the_url_it_came_from():
     assert resolve_target("http://elsewhere:8080", None, saved).token is None
     assert resolve_target("http://elsewhere:8080", "cgt_given", saved).token == "cgt_given"
     assert resolve_target(None, None, config.SavedLogin()).url == DEFAULT_URL
+
+
+def test_profiles_are_kept_side_by_side_in_one_private_file(tmp_path):
+    dev = config.SavedLogin("http://dev:8080", "cgt_dev", "admin", 1.0)
+    prod = config.SavedLogin("https://prod", "cgt_prod", "ci", 2.0)
+    config.save(dev, tmp_path)
+    path = config.save(prod, tmp_path, profile="prod")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert config.load(tmp_path) == dev and config.load(tmp_path, "prod") == prod
+    assert config.load_all(tmp_path) == {"default": dev, "prod": prod}
+    assert config.load(tmp_path, "staging") == config.SavedLogin()
+    assert [p.name for p in tmp_path.iterdir()] == [config.CONFIG_FILE]  # no temporary file left behind
+
+
+def test_a_login_file_from_before_profiles_is_the_default_profile(tmp_path):
+    path = tmp_path / config.CONFIG_FILE
+    path.write_text('{"url": "http://gw:8080", "token": "cgt_old", "client_id": "admin", "expires_at": 5.0}')
+    old = config.SavedLogin("http://gw:8080", "cgt_old", "admin", 5.0)
+    assert config.load(tmp_path) == old
+    config.save(config.SavedLogin("http://other", "cgt_new"), tmp_path, profile="other")
+    assert config.load(tmp_path) == old  # rewritten in the new shape, the old login kept
+    assert config.load(tmp_path, "other").token == "cgt_new"

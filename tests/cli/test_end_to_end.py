@@ -4,38 +4,16 @@ from __future__ import annotations
 
 import json
 import stat
-import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cloudgate.cli.failures import EXIT_API_ERROR
-from tests.services.served import CLOUDGATE, START_SECONDS, Served, serving, wait_for
-
-COMMAND_SECONDS = 90.0
+from tests.cli.conftest import START_SECONDS, cli, cli_json, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def served(tmp_path) -> Iterator[Served]:
-    with serving(tmp_path, "--demo") as server:
-        yield server
-
-
-def cli(server: Served, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [CLOUDGATE, *args], env=server.env, capture_output=True, text=True, timeout=COMMAND_SECONDS,
-        stdin=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-def cli_json(server: Served, *args: str) -> Any:
-    done = cli(server, *args, "--output", "json")
-    assert done.returncode == 0, f"{args}: {done.stderr}"
-    return json.loads(done.stdout)
 
 
 def test_login_add_an_account_create_an_instance_and_follow_its_events(served):
@@ -76,15 +54,16 @@ def test_login_add_an_account_create_an_instance_and_follow_its_events(served):
     assert created["state"] == "running"
     assert created["name"] == "e2e-web" and created["account"] == account["id"]
 
-    events = [json.loads(line) for line in cli(served, "events", "tail", "--output", "json").stdout.splitlines()]
+    history = cli(served, "events", "tail", "--no-follow", "--output", "json").stdout
+    events = [json.loads(line) for line in history.splitlines()]
     mine = [(e["type"], e["resource"]["state"]) for e in events if e["resource_id"] == created["id"]]
     assert mine[0] == ("created", "pending")
     assert ("updated", "running") in mine
     seqs = [e["seq"] for e in events]
     assert seqs == sorted(seqs)
 
-    table = cli(served, "events", "tail", "--after", str(seqs[-2]))
-    assert table.returncode == 0 and len(table.stdout.splitlines()) == 1
+    table = cli(served, "events", "tail", "--no-follow", "--after", str(seqs[-2]))
+    assert table.returncode == 0 and len(table.stdout.splitlines()) == 2  # the header and the last event
 
     assert served.stop() == 0
     assert "Finished server process" in served.err.read_text()

@@ -18,9 +18,13 @@ from cloudgate.cli.failures import EXIT_API_ERROR, EXIT_UNREACHABLE, EXIT_USAGE
 @pytest.fixture
 def runner(tmp_path, monkeypatch) -> CliRunner:
     monkeypatch.setenv("CLOUDGATE_CONFIG_DIR", str(tmp_path / "config"))
-    for name in ("CLOUDGATE_URL", "CLOUDGATE_TOKEN", "CLOUDGATE_OUTPUT"):
+    for name in ("CLOUDGATE_URL", "CLOUDGATE_TOKEN", "CLOUDGATE_OUTPUT", "CLOUDGATE_FORMAT", "CLOUDGATE_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     return CliRunner()
+
+
+INSTANCE = "i-0123456789abcdef0123"  # gateway ids: a name would be looked up first
+VOLUME = "vol-0123456789abcdef0123"
 
 
 class ErrorAnswers(BaseHTTPRequestHandler):
@@ -30,7 +34,7 @@ class ErrorAnswers(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         self.seen.append((self.command, self.path, self.headers.get("Authorization")))
-        body = json.dumps({"error": {"code": "not_found", "message": "instance i-nope not found"}}).encode()
+        body = json.dumps({"error": {"code": "not_found", "message": f"instance {INSTANCE} not found"}}).encode()
         self.send_response(404)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -61,17 +65,17 @@ def closed_port() -> int:
 
 
 def test_an_api_error_is_one_line_with_its_code(runner, error_server):
-    result = runner.invoke(app, ["instance", "show", "i-nope", "--url", error_server, "--token", "cgt_x"])
+    result = runner.invoke(app, ["instance", "show", INSTANCE, "--url", error_server, "--token", "cgt_x"])
     assert result.exit_code == EXIT_API_ERROR
-    assert result.stderr.strip() == "error: not_found: instance i-nope not found"
+    assert result.stderr.strip() == f"error: not_found: instance {INSTANCE} not found"
     assert result.stdout == ""
-    assert ErrorAnswers.seen[-1] == ("GET", "/v1/instances/i-nope", "Bearer cgt_x")
+    assert ErrorAnswers.seen[-1] == ("GET", f"/v1/instances/{INSTANCE}", "Bearer cgt_x")
 
 
 def test_global_options_work_before_the_command_too(runner, error_server):
-    result = runner.invoke(app, ["--url", error_server, "--output", "json", "volume", "delete", "vol-1"])
+    result = runner.invoke(app, ["--url", error_server, "--output", "json", "volume", "delete", VOLUME])
     assert result.exit_code == EXIT_API_ERROR
-    assert ErrorAnswers.seen[-1][:2] == ("DELETE", "/v1/volumes/vol-1")
+    assert ErrorAnswers.seen[-1][:2] == ("DELETE", f"/v1/volumes/{VOLUME}")
 
 
 def test_an_unreachable_gateway_is_named_without_a_traceback(runner):

@@ -53,3 +53,29 @@ def test_waiting_gives_up_at_the_timeout():
         waiting.follow(gateway([PENDING], ["pending"]), PENDING, timeout=0)
     assert caught.value.exit_code == EXIT_WAIT_TIMEOUT
     assert "cloudgate operation show op-1 --wait" in caught.value.message
+
+
+def test_progress_is_shown_as_it_moves(capsys):
+    resync = {"id": "op-1", "kind": "account", "resource_id": "*", "action": "resync", "state": "running",
+              "progress": {"done": 1, "total": 4, "unit": "listings"}}  # fmt: skip
+    later = [{**resync, "progress": {**resync["progress"], "done": 3}},
+             {**resync, "state": "succeeded", "progress": {**resync["progress"], "done": 4}}]  # fmt: skip
+    assert waiting.follow(gateway(later, ["unused"]), resync, timeout=10)["state"] == "succeeded"
+    progress = capsys.readouterr().err
+    assert "resync account *: 1/4 listings" in progress and "resync account *: 4/4 listings" in progress
+
+
+def test_a_failure_names_gateway_ids_and_says_what_to_do_next():
+    destroy = {**PENDING, "kind": "volume", "resource_id": "vol-1", "action": "destroy"}
+    failed = {**destroy, "state": "failed", "error": {"code": "conflict", "message": "vol-000020 is ATTACHED"}}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/operations/op-1":
+            return httpx.Response(200, json=failed)
+        return httpx.Response(200, json={"id": "vol-1", "cloud_id": "vol-000020", "state": "in_use"})
+
+    session = Session(Target("http://gateway", "cgt_x"), transport=httpx.MockTransport(answer))
+    with pytest.raises(OperationFailed) as caught:
+        waiting.follow(session, destroy, timeout=10)
+    assert "vol-000020" not in caught.value.message
+    assert caught.value.message.endswith("vol-1 is ATTACHED: detach it first: cloudgate volume detach vol-1")

@@ -51,11 +51,18 @@ class Served:
     out: Path
     err: Path
     env: dict[str, str]
+    command: list[str]  # what started it, so that it can start again
     verify: ssl.SSLContext | bool = True  # how /readyz is reached over HTTPS
 
     @property
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1])
+
+    def restart(self) -> None:
+        """Stop the process (by its pid) and serve again on the same port and data directory, once ready."""
+        self.stop()
+        self.process = _start(self.command, self.env, self.out, self.err)
+        wait_for(self.ready, START_SECONDS, "/readyz after the restart")
 
     def stop(self) -> int:
         """SIGTERM, then SIGKILL if it has not exited within its graceful shutdown; returns the exit code."""
@@ -87,7 +94,7 @@ class Served:
 
 def clean_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     """The environment without the caller's CLOUDGATE_* variables, with a config dir of the test's own."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDGATE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDGATE_") and k != "COLUMNS"}
     env["CLOUDGATE_CONFIG_DIR"] = str(tmp_path / "config")
     env.update({f"CLOUDGATE_{name.upper()}": value for name, value in settings.items()})
     return env
@@ -102,18 +109,19 @@ def serve(
     env = env if env is not None else clean_env(tmp_path)
     port = port or free_port()
     out, err = tmp_path / f"{tag}.out", tmp_path / f"{tag}.err"
-    with out.open("w") as out_file, err.open("w") as err_file:
-        process = subprocess.Popen(
-            [CLOUDGATE, "serve", "--port", str(port), "--data-dir", str(tmp_path / "data"), *args],
-            stdout=out_file, stderr=err_file, env=env, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    server = Served(process, f"{scheme}://127.0.0.1:{port}", out, err, env, verify)
+    command = [CLOUDGATE, "serve", "--port", str(port), "--data-dir", str(tmp_path / "data"), *args]
+    server = Served(_start(command, env, out, err), f"{scheme}://127.0.0.1:{port}", out, err, env, command, verify)
     try:
         wait_for(server.ready, START_SECONDS, "/readyz")
     except BaseException:
         server.stop()
         raise
     return server
+
+
+def _start(command: list[str], env: dict[str, str], out: Path, err: Path) -> subprocess.Popen:
+    with out.open("w") as out_file, err.open("w") as err_file:
+        return subprocess.Popen(command, stdout=out_file, stderr=err_file, env=env, stdin=subprocess.DEVNULL)
 
 
 @contextmanager
