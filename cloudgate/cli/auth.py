@@ -61,9 +61,13 @@ def login(
     secret = _secret(secret)
     saved = invocation.saved_login()
     url = (invocation.options.url or saved.url or DEFAULT_URL).rstrip("/")
-    with Session(Target(url, None), via=invocation.options.via) as session:
+    tls = invocation.tls(saved)
+    with Session(Target(url, None), via=invocation.options.via, tls=tls) as session:
         issued = session.post("/v1/tokens", {"client_id": client_id, "secret": secret})
-    login = config.SavedLogin(url, issued["token"], issued["client_id"], issued["expires_at"])
+    login = config.SavedLogin(
+        url, issued["token"], issued["client_id"], issued["expires_at"],
+        str(tls.ca_file.resolve()) if tls.ca_file else None, tls.insecure or None,
+    )  # fmt: skip
     path = config.save(login, profile=invocation.profile)
     stderr_console().print(
         f"logged in to {url} as {login.client_id} (profile {invocation.profile}, saved in {path})", markup=False
@@ -79,11 +83,14 @@ def logout(invocation: Invocation) -> None:
         stderr_console().print(f"not logged in (profile {invocation.profile})", markup=False)
         return
     try:
-        with Session(Target(saved.url or DEFAULT_URL, saved.token), via=invocation.options.via) as session:
+        target = Target(saved.url or DEFAULT_URL, saved.token)
+        with Session(target, via=invocation.options.via, tls=invocation.tls(saved)) as session:
             session.delete("/v1/tokens/current")
     except CliFailure as failure:  # the local token is forgotten all the same
         stderr_console().print(f"warning: could not revoke the token: {failure.message}", markup=False)
-    config.save(config.SavedLogin(url=saved.url), profile=invocation.profile)
+    config.save(
+        config.SavedLogin(url=saved.url, ca_file=saved.ca_file, insecure=saved.insecure), profile=invocation.profile
+    )
     stderr_console().print(f"logged out of {saved.url} (profile {invocation.profile})", markup=False)
 
 

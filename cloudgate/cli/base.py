@@ -9,6 +9,7 @@ import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -18,6 +19,7 @@ from cloudgate.cli import config
 from cloudgate.cli.failures import CliFailure
 from cloudgate.cli.render import Look, Output, stderr_console
 from cloudgate.cli.session import Session, resolve_target
+from cloudgate.tls import ClientTls
 
 FormatOption = Annotated[
     Output | None,
@@ -49,6 +51,22 @@ ViaOption = Annotated[
         "--via", envvar="CLOUDGATE_VIA", help="Carry the requests over AMQP: amqp://user:password@host/vhost."
     ),
 ]
+CaFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ca-file", envvar="CLOUDGATE_CA_FILE", show_default=False,
+        help="Trust the gateway's (https://) or broker's (amqps://) certificate if these CAs (PEM) signed it, "
+        "instead of the system's CAs; remembered by login.",
+    ),
+]  # fmt: skip
+InsecureOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--insecure", envvar="CLOUDGATE_INSECURE", show_default=False,
+        help="Do not check the gateway's certificate (the traffic is still encrypted): for a test gateway's "
+        "self-signed certificate; remembered by login.",
+    ),
+]  # fmt: skip
 ProfileOption = Annotated[
     str | None,
     typer.Option(
@@ -67,12 +85,15 @@ class GlobalOptions:
     token: str | None = None
     via: str | None = None
     profile: str | None = None
+    ca_file: Path | None = None
+    insecure: bool | None = None
 
     def over(self, outer: GlobalOptions) -> GlobalOptions:
         """These options, falling back to `outer`'s (the ones given before the command name)."""
         return GlobalOptions(
             self.output or outer.output, self.columns or outer.columns, self.wide or outer.wide,
             self.url or outer.url, self.token or outer.token, self.via or outer.via, self.profile or outer.profile,
+            self.ca_file or outer.ca_file, self.insecure or outer.insecure,
         )  # fmt: skip
 
 
@@ -97,10 +118,23 @@ class Invocation:
     def saved_login(self) -> config.SavedLogin:
         return config.load(profile=self.profile)
 
+    def tls(self, saved: config.SavedLogin | None = None) -> ClientTls:
+        """How the gateway's certificate is checked: as the options say, else as the login saved."""
+        saved = saved or self.saved_login()
+        return tls_of(self.options.ca_file, self.options.insecure, saved)
+
     def session(self, token: str | None = None) -> Session:
         """A session with the gateway; `token` instead of the given or saved one (a renewed login)."""
-        target = resolve_target(self.options.url, token or self.options.token, self.saved_login())
-        return Session(target, login_hint=True, via=self.options.via)
+        saved = self.saved_login()
+        target = resolve_target(self.options.url, token or self.options.token, saved)
+        return Session(target, login_hint=True, via=self.options.via, tls=self.tls(saved))
+
+
+def tls_of(ca_file: Path | None, insecure: bool | None, saved: config.SavedLogin) -> ClientTls:
+    """The certificate check the options ask for, else the saved login's."""
+    if ca_file is None and not insecure:
+        return ClientTls(Path(saved.ca_file) if saved.ca_file else None, bool(saved.insecure))
+    return ClientTls(ca_file, bool(insecure))
 
 
 def new_group(name: str, help_text: str) -> typer.Typer:
@@ -125,7 +159,8 @@ _GLOBAL_PARAMETERS = [
     inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
     for name, annotation in (
         ("output", FormatOption), ("columns", ColumnOption), ("wide", WideOption), ("url", UrlOption),
-        ("token", TokenOption), ("via", ViaOption), ("profile", ProfileOption),
+        ("token", TokenOption), ("via", ViaOption), ("profile", ProfileOption), ("ca_file", CaFileOption),
+        ("insecure", InsecureOption),
     )
 ]  # fmt: skip
 
@@ -142,10 +177,11 @@ def command(
         @functools.wraps(fn)
         def run(
             ctx: typer.Context, output: Output | None, columns: list[str] | None, wide: bool | None,
-            url: str | None, token: str | None, via: str | None, profile: str | None, **kwargs: Any,
+            url: str | None, token: str | None, via: str | None, profile: str | None, ca_file: Path | None,
+            insecure: bool | None, **kwargs: Any,
         ) -> None:  # fmt: skip
             outer = ctx.find_root().obj or GlobalOptions()
-            given = GlobalOptions(output, tuple(columns or ()), wide, url, token, via, profile)
+            given = GlobalOptions(output, tuple(columns or ()), wide, url, token, via, profile, ca_file, insecure)
             invocation = Invocation(given.over(outer))
             try:
                 fn(invocation, **kwargs)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import typer
 
 from cloudgate.cli import config
+from cloudgate.cli.base import tls_of
 from cloudgate.cli.failures import CliFailure
 from cloudgate.cli.lookup import collection_of
 from cloudgate.cli.session import Session, resolve_target
@@ -19,7 +20,8 @@ def _session(ctx: typer.Context) -> Session:
     """A session as the command line typed so far (or the environment) says: url, token, profile."""
     params = {**ctx.find_root().params, **ctx.params}
     saved = config.load(profile=params.get("profile") or config.DEFAULT_PROFILE)
-    return Session(resolve_target(params.get("url"), params.get("token"), saved), via=params.get("via"))
+    tls = tls_of(params.get("ca_file"), params.get("insecure"), saved)
+    return Session(resolve_target(params.get("url"), params.get("token"), saved), via=params.get("via"), tls=tls)
 
 
 def complete_ids(kind: str) -> Callable[[typer.Context, str], list[tuple[str, str]]]:

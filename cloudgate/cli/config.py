@@ -31,6 +31,8 @@ class SavedLogin:
     token: str | None = None
     client_id: str | None = None
     expires_at: float | None = None
+    ca_file: str | None = None  # the CAs the gateway's certificate is checked against, when not the system's
+    insecure: bool | None = None  # its certificate is not checked
 
 
 def _login(body: Any, path: Path) -> SavedLogin:

@@ -11,9 +11,11 @@ from rich.markup import escape
 
 from cloudgate.cli import accounts, auth, credentials, events, info, operations, resources, serve
 from cloudgate.cli.base import (
+    CaFileOption,
     ColumnOption,
     FormatOption,
     GlobalOptions,
+    InsecureOption,
     ProfileOption,
     TokenOption,
     UrlOption,
@@ -63,13 +65,15 @@ def global_options(
     token: TokenOption = None,
     via: ViaOption = None,
     profile: ProfileOption = None,
+    ca_file: CaFileOption = None,
+    insecure: InsecureOption = None,
     _version: Annotated[
         bool,
         typer.Option("--version", callback=print_version, is_eager=True, help="Print cloudgate's version and exit."),
     ] = False,
 ) -> None:
     """Global options given before the command; the same options after it win over these."""
-    ctx.obj = GlobalOptions(output, tuple(columns or ()), wide, url, token, via, profile)
+    ctx.obj = GlobalOptions(output, tuple(columns or ()), wide, url, token, via, profile, ca_file, insecure)
 
 
 app.command(

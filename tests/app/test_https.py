@@ -13,11 +13,11 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from cloudgate.cli.failures import EXIT_USAGE, CliFailure, Unreachable, UsageFailure
+from cloudgate.cli.failures import EXIT_UNREACHABLE, EXIT_USAGE, CliFailure, Unreachable, UsageFailure
 from cloudgate.cli.session import Session, Target
 from cloudgate.tls import ClientTls
 from tests.services.certs import Certificates
-from tests.services.served import CLOUDGATE, Served, clean_env, serving
+from tests.services.served import CLOUDGATE, Served, clean_env, serving, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +52,24 @@ def test_a_certificate_that_does_not_verify_fails_the_request_clearly(https: Ser
     assert refused.value.code == "tls_unverified"
     assert https.url in refused.value.message
     assert "CA" in refused.value.message and "--insecure" in refused.value.message
+
+
+def test_the_cli_logs_in_with_a_ca_file_and_remembers_it(https: Served, certificates: Certificates, tmp_path: Path):
+    secret = wait_for(https.admin_secret, 30, "the admin secret in serve's output")
+    env = clean_env(tmp_path)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([CLOUDGATE, *args], env=env, input=f"{secret}\n", capture_output=True, text=True,
+                              timeout=60)  # fmt: skip
+
+    login = ("login", "--url", https.url, "--secret", "-")
+    refused = cli(*login)
+    assert refused.returncode == EXIT_UNREACHABLE and "tls_unverified" in refused.stderr and "--ca-file" in refused.stderr
+    assert cli("--ca-file", str(certificates.ca), *login).returncode == 0
+    whoami = cli("whoami", "-o", "json")  # the CA file is the saved login's
+    assert whoami.returncode == 0 and '"admin"' in whoami.stdout, whoami.stderr
+    assert cli("--ca-file", str(certificates.wrong_ca), "whoami").returncode == EXIT_UNREACHABLE  # given wins
+    assert cli("--insecure", "whoami").returncode == 0
 
 
 def test_insecure_skips_the_check_but_still_speaks_tls(https: Served):
