@@ -3,6 +3,7 @@ with boto3 and with Apache Libcloud's EC2 driver (what a client does without the
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import boto3
@@ -37,10 +38,18 @@ def set_moto_auth(endpoint: str, *, enabled: bool) -> None:
     httpx.post(f"{endpoint}/moto-api/reset-auth", content=b"0" if enabled else b"inf").raise_for_status()
 
 
-def boto3_lister(endpoint: str, region: str, credentials: dict[str, str]) -> Callable[[], int]:
-    """A function listing every instance with boto3's DescribeInstances paginator; it returns how many."""
+def boto3_lister(
+    endpoint: str, region: str, credentials: dict[str, str], answers: list[float] | None = None
+) -> Callable[[], int]:
+    """A function listing every instance with boto3's DescribeInstances paginator; it returns how many.
+    With `answers`, each page's wait for the server (request sent → answer read, before boto3 parses it)
+    is appended there."""
     ec2 = boto3.client("ec2", region_name=region, endpoint_url=endpoint, aws_access_key_id=credentials["access_key_id"],
                        aws_secret_access_key=credentials["secret_access_key"])  # fmt: skip
+    if answers is not None:
+        sent_at = [0.0]
+        ec2.meta.events.register("before-send.ec2.DescribeInstances", lambda **_: sent_at.__setitem__(0, time.perf_counter()))
+        ec2.meta.events.register("before-parse.ec2.DescribeInstances", lambda **_: answers.append(time.perf_counter() - sent_at[0]))
     paginator = ec2.get_paginator("describe_instances")
 
     def list_all() -> int:

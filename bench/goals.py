@@ -51,6 +51,12 @@ GOALS: tuple[Goal, ...] = (
          False, "×"),  # fmt: skip
     Goal("Listing 1,000 instances: libcloud direct time ÷ gateway time", "reads", ("peers", "libcloud_over_gateway"),
          20, False, "×"),  # fmt: skip
+    Goal("boto3 describe_instances of 1,000: straight from moto ÷ through /ec2", "reads",
+         ("ec2_front_end", "boto3_direct_over_via_ec2"), 20, False, "×"),  # fmt: skip
+    Goal("boto3 describe_instances of 1,000 through /ec2 ÷ the /v1 listing", "reads",
+         ("ec2_front_end", "via_ec2_over_v1"), 2, True, "×"),  # fmt: skip
+    Goal("/ec2's answer (sent → read, before boto3 parses it) ÷ the /v1 listing", "reads",
+         ("ec2_front_end", "answer_over_v1"), 2, True, "×"),  # fmt: skip
 )
 
 

@@ -2,8 +2,9 @@
 
 The store holds a sim account of 10,000 instances and a moto account of 1,000 instances, the latter
 registered with the gateway's `ec2` driver and polled, so that the gateway and the peers (boto3,
-libcloud; see `bench.direct`) list the very same data. The server runs in its own process; the peers
-list while it is stopped.
+libcloud; see `bench.direct`) list the very same data. boto3 also lists them through the gateway's EC2
+front-end (`/ec2`, with a gateway-issued key), against the same listing from /v1. The server runs in
+its own process; the peers straight from moto list while it is stopped.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ def _launch(server: moto.MotoServer, account: moto.MotoAccount, count: int) -> N
     ec2.run_instances(ImageId=moto.PUBLIC_AMIS[0]["ami_id"], InstanceType="t3.nano", MinCount=count, MaxCount=count)
 
 
-async def _add_moto_account(data_dir: Path, server: moto.MotoServer, aws: moto.MotoAccount) -> str:
-    """Register the moto account with the gateway's `ec2` driver and poll its instances into the store."""
+async def _add_moto_account(data_dir: Path, server: moto.MotoServer, aws: moto.MotoAccount) -> tuple[str, dict[str, str]]:
+    """Register the moto account with the gateway's `ec2` driver and poll its instances into the store;
+    (its id, the gateway-issued EC2 key of the account)."""
     gateway = await Gateway.open(bench_settings(data_dir))
     try:
         view, _created = await gateway.core.accounts.register(
@@ -51,7 +53,8 @@ async def _add_moto_account(data_dir: Path, server: moto.MotoServer, aws: moto.M
             options=EC2_OPTIONS,
         )  # fmt: skip
         await poll(gateway, view.row.id, (Kind.INSTANCE,))
-        return view.row.id
+        key, secret = await gateway.core.credentials.issue(ADMIN, view.row.id)
+        return view.row.id, {"access_key_id": key.id, "secret_access_key": secret}
     finally:
         await gateway.close()
 
@@ -101,11 +104,17 @@ def measure(store_instances: int, moto_instances: int, list_repeats: int, peer_r
         with tempfile.TemporaryDirectory(prefix="cloudgate-bench-reads-") as tmp:
             log.info("reads: filling the store (sim and moto accounts)")
             sim_account, _head = asyncio.run(fill_store(Path(tmp), store_instances))
-            accounts = {"sim": sim_account, "ec2": asyncio.run(_add_moto_account(Path(tmp), motos, aws))}
+            moto_account, ec2_key = asyncio.run(_add_moto_account(Path(tmp), motos, aws))
+            accounts = {"sim": sim_account, "ec2": moto_account}
             log.info("reads: starting cloudgate serve")
             with served(Path(tmp)) as gateway:
                 figures = asyncio.run(_read(gateway.url, accounts, list_repeats, gets))
-        listed = figures["list_moto_account"]["instances"]
+                listed = figures["list_moto_account"]["instances"]
+                log.info("reads: listing through the EC2 front-end with boto3")
+                answers: list[float] = []
+                front_end = boto3_lister(f"{gateway.url}/ec2", moto.REGION, ec2_key, answers)
+                ec2_s = _peer("boto3 through /ec2", front_end, listed, list_repeats)
+                answer_s = statistics.median(answers)  # one page per listing: a listing without MaxResults
         log.info("reads: listing moto directly (boto3, libcloud)")
         set_moto_auth(motos.endpoint, enabled=False)
         boto3_s = _peer("boto3", boto3_lister(motos.endpoint, moto.REGION, aws.credentials), listed, peer_repeats)
@@ -118,6 +127,12 @@ def measure(store_instances: int, moto_instances: int, list_repeats: int, peer_r
         "instances": listed, "repeats": peer_repeats, "gateway_s": gateway_s,
         "boto3_s": round(boto3_s, 3), "libcloud_s": round(libcloud_s, 3),
         "boto3_over_gateway": round(boto3_s / gateway_s, 1), "libcloud_over_gateway": round(libcloud_s / gateway_s, 1),
+    }  # fmt: skip
+    figures["ec2_front_end"] = {
+        "instances": listed, "repeats": list_repeats, "boto3_via_ec2_s": round(ec2_s, 4),
+        "answer_s": round(answer_s, 4), "boto3_parse_s": round(ec2_s - answer_s, 4),
+        "boto3_direct_over_via_ec2": round(boto3_s / ec2_s, 1), "via_ec2_over_v1": round(ec2_s / gateway_s, 2),
+        "answer_over_v1": round(answer_s / gateway_s, 2),
     }  # fmt: skip
     return figures
 

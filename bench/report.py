@@ -69,6 +69,12 @@ def _reads(figures: dict[str, Any]) -> Table:
                   f"{peers['boto3_over_gateway']:.1f}× the gateway's time")  # fmt: skip
     table.add_row("  the same, libcloud straight from moto", f"{peers['libcloud_s']:.3f} s",
                   f"{peers['libcloud_over_gateway']:.1f}× the gateway's time")  # fmt: skip
+    ec2 = figures["ec2_front_end"]
+    table.add_row("  the same, boto3 through the gateway's /ec2", f"{ec2['boto3_via_ec2_s']:.3f} s",
+                  f"{ec2['via_ec2_over_v1']:.1f}× the /v1 listing; boto3 straight from moto takes "
+                  f"{ec2['boto3_direct_over_via_ec2']:.1f}× as long")  # fmt: skip
+    table.add_row("    of which /ec2's answer (sent → read)", f"{ec2['answer_s']:.3f} s",
+                  f"{ec2['answer_over_v1']:.1f}× the /v1 listing; boto3 parses the XML for {ec2['boto3_parse_s']:.3f} s")  # fmt: skip
     table.add_row(f"single GET, {get['concurrency']} in flight", f"{get['requests_per_s']:,.0f} req/s",
                   f"{get['requests']:,} requests")  # fmt: skip
     table.add_row("  the same server's /healthz (no token, no store)", f"{get['healthz_requests_per_s']:,.0f} req/s",

@@ -3,6 +3,7 @@ references by EC2 id or name, tags, times. Where the backend is EC2 itself, its 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -77,15 +78,13 @@ def described(record: ResourceRecord, fields: Sequence[str]) -> dict[str, Any]:
     return {field: record.cloud_attrs[field] for field in fields if record.cloud_attrs.get(field) is not None}
 
 
-def _ip_addresses(values: Any) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    """The IP addresses among an instance's addresses (a cloud may list host names there too)."""
-    found = []
-    for value in values if isinstance(values, list) else []:
-        try:
-            found.append(ipaddress.ip_address(value))
-        except ValueError:
-            continue
-    return found
+@functools.lru_cache(maxsize=65536)
+def _is_private(address: str) -> bool | None:
+    """Whether an address is private; None for what is no IP address (a cloud may list host names too)."""
+    try:
+        return ipaddress.ip_address(address).is_private
+    except ValueError:
+        return None
 
 
 def instance(
@@ -96,9 +95,9 @@ def instance(
     code, state = INSTANCE_STATES.get(record.state, (80, "stopped"))
     if under_way in UNDER_WAY_STATES and record.state != "terminated":
         code, state = UNDER_WAY_STATES[under_way]
-    addresses = _ip_addresses(attrs.get("addresses"))
-    private = next((str(a) for a in addresses if a.is_private), None)
-    public = next((str(a) for a in addresses if not a.is_private), None)
+    addresses = [a for a in attrs.get("addresses") or [] if isinstance(a, str)]
+    private = next((a for a in addresses if _is_private(a) is True), None)
+    public = next((a for a in addresses if _is_private(a) is False), None)
     groups = [rel.of(record, Kind.SECURITY_GROUP, group) for group in attrs.get("security_groups") or []]
     zone = _name_ref(rel, record, Kind.DATACENTER, attrs.get("datacenter"))
     body: dict[str, Any] = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
@@ -125,7 +126,7 @@ def render_output(model: OperationModel, output: Mapping[str, Any], request_id: 
     if model.output_shape is not None:
         _write_members(parts, model.output_shape, output)
     parts.append(f"</{model.name}Response>")
-    return "".join(parts).encode()
+    return xml_safe("".join(parts)).encode()  # once for the whole answer: no tag holds such characters
 
 
 def render_error(code: str, message: str, request_id: str) -> bytes:
@@ -137,32 +138,56 @@ def render_error(code: str, message: str, request_id: str) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="utf-8")
 
 
+@dataclass(frozen=True, slots=True)
+class _Element:
+    """How one member is written: its tags, its shape's type, and for a list how each item is."""
+
+    opening: str
+    closing: str
+    shape: Shape
+    kind: str
+    item: _Element | None  # a list's items
+
+
 @functools.cache
-def _members(shape: StructureShape) -> tuple[tuple[str, str, Shape], ...]:
-    """(member, its XML tag, its shape) of a structure, in the model's order."""
-    return tuple((name, member.serialization.get("name", name), member) for name, member in shape.members.items())
+def _element(shape: Shape, tag: str) -> _Element:
+    item = None
+    if shape.type_name == "list":
+        member = shape.member
+        item = _element(member, member.serialization.get("name", "item"))
+    return _Element(f"<{tag}>", f"</{tag}>", shape, shape.type_name, item)
+
+
+@functools.cache
+def _members(shape: StructureShape) -> dict[str, _Element]:
+    """How each member of a structure is written, by member name."""
+    return {name: _element(member, member.serialization.get("name", name)) for name, member in shape.members.items()}
 
 
 def _write_members(parts: list[str], shape: StructureShape, value: Mapping[str, Any]) -> None:
-    for member, tag, member_shape in _members(shape):
-        item = value.get(member)
-        if item is not None:
-            _write(parts, tag, member_shape, item)
+    """The members `value` has (structures have many more members than a value sets), in its order."""
+    members = _members(shape)
+    for member, item in value.items():
+        element = members.get(member)
+        if element is not None and item is not None:
+            _write(parts, element, item)
 
 
-def _write(parts: list[str], tag: str, shape: Shape, value: Any) -> None:
-    kind = shape.type_name
-    parts.append(f"<{tag}>")
-    if kind == "structure":
-        _write_members(parts, shape, value)
-    elif kind == "list":
-        member = shape.member
-        item_tag = member.serialization.get("name", "item")
+def _write(parts: list[str], element: _Element, value: Any) -> None:
+    kind = element.kind
+    if kind == "string" and type(value) is str:  # most leaves: the fast way
+        parts += (element.opening, _escaped(value), element.closing)
+    elif kind == "structure":
+        parts.append(element.opening)
+        _write_members(parts, element.shape, value)
+        parts.append(element.closing)
+    elif element.item is not None:
+        parts.append(element.opening)
         for item in value:
-            _write(parts, item_tag, member, item)
+            _write(parts, element.item, item)
+        parts.append(element.closing)
     else:
-        parts.append(_escaped(_text(shape, value)))
-    parts.append(f"</{tag}>")
+        parts += (element.opening, _escaped(_text(element.shape, value)), element.closing)
 
 
 def _escaped(text: str) -> str:
@@ -175,7 +200,7 @@ def _text(shape: Shape, value: Any) -> str:
     if shape.type_name == "timestamp":
         moment = value if isinstance(value, datetime) else datetime.fromtimestamp(float(value), UTC)
         return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    return xml_safe(str(value))
+    return str(value)
 
 
 # Characters XML 1.0 cannot carry at all, not even as references: shown as U+FFFD.
