@@ -29,11 +29,30 @@ def create(
     name: Annotated[str | None, typer.Option("--name", help="A name for the key.")] = None,
 ) -> None:
     with invocation.session() as session:
-        body = {"account": AccountDirectory(session).id_of(account), "region": region, "name": name}
+        directory = AccountDirectory(session)
+        body = {"account": directory.id_of(account), "region": region, "name": name}
         issued = session.post("/v1/credentials", {k: v for k, v in body.items() if v is not None})
+        held = session.get(f"/v1/accounts/{issued['account']}")
+        url = session.target.url
     show(issued, invocation.look, Record)
     if invocation.output is Output.TABLE:
         stderr_console().print("the secret is shown only this once: the gateway keeps it sealed", markup=False)
+        typer.echo(aws_profile(issued, str(held.get("name") or held["id"]), held.get("region"), url))
+
+
+def aws_profile(issued: dict[str, Any], account_name: str, account_region: str | None, url: str) -> str:
+    """What to put in ~/.aws/credentials and ~/.aws/config for boto3 and the aws CLI to use the key
+    through the gateway's EC2 API (botocore reads endpoint_url from the profile)."""
+    profile = f"cloudgate-{account_name}"
+    # A region-less account takes any region in signatures: boto3 needs one all the same.
+    region = issued.get("region") or account_region or "us-east-1"
+    return "\n".join([
+        "", "# ~/.aws/credentials", f"[{profile}]", f"aws_access_key_id = {issued['id']}",
+        f"aws_secret_access_key = {issued['secret']}", "", "# ~/.aws/config", f"[profile {profile}]",
+        f"region = {region}", f"endpoint_url = {url.rstrip('/')}/ec2", "",
+        f"# then: aws --profile {profile} ec2 describe-instances",
+        f"#   or: boto3.Session(profile_name={profile!r}).client('ec2')",
+    ])  # fmt: skip
 
 
 @command(
