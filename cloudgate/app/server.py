@@ -33,7 +33,7 @@ def banner(url: str, admin_secret: str | None, demo: DemoInfo | None) -> list[st
         lines += [
             f"admin secret: {admin_secret}",
             "  (shown only this once: the gateway keeps a hash of it)",
-            f"  log in with: cloudgate login --url {url} --client-id {ADMIN_ID} --secret {admin_secret}",
+            f"  log in with: cloudgate login --url {url} --client-id {ADMIN_ID}   (it asks for the secret)",
         ]
     if demo is not None:
         lines.append("demo accounts (registered for admin):")

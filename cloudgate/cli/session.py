@@ -158,8 +158,8 @@ class Session:
     def put(self, path: str, body: Any) -> Any:
         return self.request("PUT", path, body=body)
 
-    def patch(self, path: str, body: Any) -> Any:
-        return self.request("PATCH", path, body=body)
+    def patch(self, path: str, body: Any, **params: Any) -> Any:
+        return self.request("PATCH", path, body=body, params=params or None)
 
     def delete(self, path: str) -> Any:
         return self.request("DELETE", path)

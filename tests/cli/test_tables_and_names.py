@@ -158,3 +158,19 @@ def test_ids_and_names_complete_in_the_shell(gateway):
     ids = cli(gateway, env={"_CLOUDGATE_COMPLETE": "complete_bash", "COMP_WORDS": "cloudgate volume show vol-",
                             "COMP_CWORD": "3"})  # fmt: skip
     assert ids.stdout.split() and all(ID_PATTERN.fullmatch(value) for value in ids.stdout.split())
+
+
+def test_a_simulated_cloud_s_faults_are_shown_and_set(gateway):
+    shown = cli_json(gateway, "cloud-settings", "sim", "--endpoint", "sim://beta")
+    assert shown["latency"] == 0 and shown["outage"] is False
+    try:
+        changed = cli_json(gateway, "cloud-settings", "sim", "--endpoint", "sim://beta", "--set", "latency=0.01",
+                           "--set", "throttle_rate=0.1")  # fmt: skip
+        assert (changed["latency"], changed["throttle_rate"]) == (0.01, 0.1)
+        assert cli_json(gateway, "cloud-settings", "sim", "--endpoint", "sim://beta")["latency"] == 0.01
+    finally:
+        cli(gateway, "cloud-settings", "sim", "--endpoint", "sim://beta", "--set", "latency=0", "--set", "throttle_rate=0")
+    unknown = cli(gateway, "cloud-settings", "sim", "--endpoint", "sim://beta", "--set", "gremlins=1")
+    assert unknown.returncode == EXIT_API_ERROR and "no fault 'gremlins'" in unknown.stderr
+    malformed = cli(gateway, "cloud-settings", "sim", "--endpoint", "sim://beta", "--set", "latency")
+    assert malformed.returncode == EXIT_USAGE and "name=value" in malformed.stderr
