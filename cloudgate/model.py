@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -176,6 +178,15 @@ ATTR_REFERENCES: dict[str, Kind] = {
     "attached_to": Kind.INSTANCE,
     "volume": Kind.VOLUME,
 }
+
+
+def with_gateway_names(message: str, aliases: Mapping[str, str]) -> str:
+    """`message` with each cloud id of `aliases` (whole words only) replaced by what the caller knows it as
+    (its gateway id, or the name it gave): a cloud's error names its own ids."""
+    for cloud_id, known_as in aliases.items():
+        if cloud_id and cloud_id != known_as:
+            message = re.sub(rf"(?<![\w-]){re.escape(cloud_id)}(?![\w-])", known_as, message)
+    return message
 
 
 def changed_fields(old: ResourceRecord, new: ResourceRecord) -> list[str]:

@@ -3,9 +3,6 @@ failure's message, and the cloud's ids in a message replaced by the gateway's.""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-
 from cloudgate.cli.failures import CliFailure
 
 ANY = "*"
@@ -32,14 +29,6 @@ def hint(code: str, kind: str, action: str) -> str | None:
         if key in HINTS:
             return HINTS[key]
     return None
-
-
-def gateway_names(message: str, aliases: Mapping[str, str]) -> str:
-    """`message` with each of the cloud's ids in `aliases` (whole words only) replaced by the gateway id."""
-    for cloud_id, gateway_id in aliases.items():
-        if cloud_id:
-            message = re.sub(rf"(?<![\w-]){re.escape(cloud_id)}(?![\w-])", gateway_id, message)
-    return message
 
 
 def with_hint(failure: CliFailure, kind: str, action: str, resource_id: str) -> CliFailure:

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 import typer
 
 from cloudgate.cli.failures import ApiError, Interrupted, OperationFailed, WaitTimeout
-from cloudgate.cli.hints import gateway_names, with_hint
+from cloudgate.cli.hints import with_hint
 from cloudgate.cli.lookup import collection_of
 from cloudgate.cli.render import cell, stderr_console
 from cloudgate.cli.session import Session
-from cloudgate.model import Kind
+from cloudgate.model import Kind, with_gateway_names
 
 SETTLED = frozenset({"succeeded", "failed"})
 POLL_SECONDS = 0.5  # how often the operation is asked about: a person is watching
@@ -73,7 +73,7 @@ def follow(session: Session, operation: dict[str, Any], timeout: float) -> dict[
     if operation["state"] == "failed":
         error = operation.get("error") or {}
         aliases = {str(record.get("cloud_id") or ""): resource_id} if record else {}
-        reason = gateway_names(str(error.get("message", "no reason given")), aliases)
+        reason = with_gateway_names(str(error.get("message", "no reason given")), aliases)
         failure = OperationFailed(
             str(error.get("code", "operation_failed")), f"operation {op_id} ({subject}) failed: {reason}",
             error.get("details"),

@@ -36,7 +36,7 @@ from cloudgate.errors import (
     Throttled,
 )
 from cloudgate.fields import GENERIC_FIELDS, check
-from cloudgate.model import INITIAL_STATE, SETTLED_STATES, Kind, ResourceRecord, new_gateway_id
+from cloudgate.model import INITIAL_STATE, SETTLED_STATES, Kind, ResourceRecord, new_gateway_id, with_gateway_names
 from cloudgate.poller.observation import Observation
 from cloudgate.query import MAX_PAGE
 from cloudgate.sealing import Sealer
@@ -239,7 +239,11 @@ class Operations:
             return replay
         self._observation.published(last)
         named = self._named[op.id] = asyncio.Event()
-        self._launch(op, lambda: self._do_create(driver, ref, kind, cloud_spec, record.id, named))
+        # The cloud's refusal names the references by its ids: the caller gave names or gateway ids.
+        aliases = {
+            cloud_spec[k]: v for k, v in fields.items() if isinstance(v, str) and isinstance(cloud_spec.get(k), str)
+        }
+        self._launch(op, lambda: self._do_create(driver, ref, kind, cloud_spec, record.id, named, aliases))
         return record, Operation.of(op)
 
     async def edit(
@@ -485,16 +489,19 @@ class Operations:
             await op_rows.set_state(conn, operation_id, state, time.time(), error=error, result=result)
 
     async def _do_create(
-        self, driver: Driver, ref: AccountRef, kind: Kind, spec: dict[str, Any], resource_id: str, named: asyncio.Event
-    ) -> dict[str, Any]:
+        self, driver: Driver, ref: AccountRef, kind: Kind, spec: dict[str, Any], resource_id: str, named: asyncio.Event,
+        aliases: Mapping[str, str],
+    ) -> dict[str, Any]:  # fmt: skip
         try:
             seen = await self._retrying(
                 lambda: self._observation.name(ref, kind, resource_id, lambda: driver.create(kind, spec))
             )
-        except BaseException:
+        except BaseException as exc:
             # Whatever ended the create (the cloud refused, the deadline passed, the store was out of step),
             # no record stays pending: a placeholder the cloud never named goes (a no-op once named).
             await asyncio.shield(self._observation.abandon(resource_id))
+            if isinstance(exc, CloudgateError):
+                exc.message = with_gateway_names(exc.message, aliases)
             raise
         named.set()
         result: dict[str, Any] = {"cloud_id": seen.cloud_id}
