@@ -189,11 +189,11 @@ async def test_a_throttled_poll_holds_the_account_s_other_kinds_until_retry_afte
     account = await sim_gateway.account()
     poller = sim_gateway.gateway.poller
     sim_gateway.cloud.faults.configure(throttle_rate=1.0, retry_after=1.5)
+    began = time.monotonic()  # before the cloud says Retry-After: the hold counts from its answer, a little later
     throttled = await poller.poll(account, Kind.INSTANCE)
     assert isinstance(throttled.error, Throttled)
     sim_gateway.cloud.faults.configure(throttle_rate=0.0)  # the cloud would answer now: the gateway must not ask yet
 
-    began = time.monotonic()
     volumes = asyncio.create_task(poller.poll(account, Kind.VOLUME))
     done, _pending = await asyncio.wait({volumes}, timeout=0.75)
     assert not done  # half the wait asked for: the other kind of the account still holds back
