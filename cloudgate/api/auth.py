@@ -34,7 +34,7 @@ async def authenticated(request: Request, token: TokenDep) -> Caller:
     # The core is looked up here rather than as a dependency: every level of dependencies costs
     # FastAPI time on each request, and this one is on all of them.
     principal = await (await core_of(request)).auth.authenticate(token)
-    return Caller(principal, request_id=request_id(request.scope))
+    return Caller(principal, request_id=request_id(request.scope), account_id=principal.account_id)
 
 
 CallerDep = Annotated[Caller, Depends(authenticated)]

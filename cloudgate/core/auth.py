@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from cloudgate.core.access import visible_account
 from cloudgate.core.caller import Caller, Principal
 from cloudgate.errors import Forbidden, InvalidRequest, NotFound, Unauthenticated
 from cloudgate.store import Store
@@ -27,6 +28,17 @@ class IssuedToken:
     token: str
     expires_at: float
     client_id: str
+    account_id: str | None = None  # the account it is scoped to
+    issued_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TokenView:
+    """A valid token, as keystone shows one it validates: whose, scoped to what, issued and expiring when."""
+
+    principal: Principal
+    issued_at: float
+    expires_at: float
 
 
 def hash_secret(secret: str) -> str:
@@ -87,8 +99,9 @@ class Auth:
         async with self._store.read() as conn:
             return await rows.list_clients(conn)
 
-    async def issue_token(self, client_id: str, secret: str) -> IssuedToken:
-        """Exchange a client's id (or its name, when no other client has it) and secret for a bearer token."""
+    async def issue_token(self, client_id: str, secret: str, *, account_id: str | None = None) -> IssuedToken:
+        """Exchange a client's id (or its name, when no other client has it) and secret for a bearer token;
+        scoped to `account_id` when given (an account the client may use: NotFound otherwise)."""
         async with self._store.read() as conn:
             client = await rows.get_client(conn, client_id)
             if client is None:
@@ -97,12 +110,35 @@ class Auth:
         # scrypt is deliberately slow (~70 ms): keep it off the event loop.
         if client is None or not await asyncio.to_thread(secret_matches, secret, client.secret_hash):
             raise Unauthenticated("unknown client id or wrong secret")
+        principal = Principal(client.id, client.name, client.is_admin)
+        return await self._new_token(principal, account_id, time.time() + self._ttl)
+
+    async def rescope(self, token: str, account_id: str | None) -> IssuedToken:
+        """A new token for the client of a valid `token`, scoped to `account_id` (None: unscoped), as
+        keystone's token method exchanges one token for another: it expires when the first one does."""
+        view = await self.inspect(token)
+        return await self._new_token(view.principal, account_id, view.expires_at)
+
+    async def _new_token(self, principal: Principal, account_id: str | None, expires_at: float) -> IssuedToken:
         token = "cgt_" + secrets.token_urlsafe(32)
         now = time.time()
-        row = rows.TokenRow(f"tok-{secrets.token_hex(8)}", client.id, token_digest(token), now, now + self._ttl, None)
+        row = rows.TokenRow(f"tok-{secrets.token_hex(8)}", principal.client_id, token_digest(token), now,
+                            expires_at, None, account_id)  # fmt: skip
         async with self._store.write() as conn:
+            if account_id is not None:
+                await visible_account(conn, Caller(Principal(principal.client_id, principal.name, principal.is_admin)),
+                                      account_id)  # fmt: skip
             await rows.insert_token(conn, row)
-        return IssuedToken(token, row.expires_at, client.id)
+        return IssuedToken(token, row.expires_at, principal.client_id, account_id, now)
+
+    async def inspect(self, token: str) -> TokenView:
+        """A valid token's view (keystone's validation); Unauthenticated as `authenticate` says."""
+        principal = await self.authenticate(token)
+        async with self._store.read() as conn:
+            found = await rows.token_by_hash(conn, token_digest(token))
+        if found is None:
+            raise Unauthenticated("invalid token")
+        return TokenView(principal, found[0].created_at, found[0].expires_at)
 
     async def authenticate(self, token: str) -> Principal:
         """The client a bearer token belongs to; Unauthenticated when it is unknown, revoked or expired."""
@@ -120,7 +156,7 @@ class Auth:
             raise Unauthenticated("token revoked")
         if token_row.expires_at <= now:
             raise Unauthenticated("token expired")
-        principal = Principal(client.id, client.name, client.is_admin, token_row.id)
+        principal = Principal(client.id, client.name, client.is_admin, token_row.id, token_row.account_id)
         self._remember(digest, principal, min(now + self._recheck_after, token_row.expires_at))
         return principal
 

@@ -19,6 +19,7 @@ class Principal:
     name: str
     is_admin: bool
     token_id: str | None = None
+    account_id: str | None = None  # the one account its token is scoped to (a keystone project)
 
 
 @dataclass(frozen=True, slots=True)

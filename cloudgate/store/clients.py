@@ -27,6 +27,7 @@ class TokenRow:
     created_at: float
     expires_at: float
     revoked_at: float | None
+    account_id: str | None = None
 
 
 async def insert_client(conn: AsyncConnection, row: ClientRow) -> None:

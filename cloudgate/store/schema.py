@@ -40,6 +40,7 @@ tokens = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
     Column("revoked_at", Float),
+    Column("account_id", String(64)),  # the account (keystone project) a scoped token acts in; null: any
 )
 
 accounts = Table(
