@@ -102,6 +102,12 @@ class Auth:
     async def issue_token(self, client_id: str, secret: str, *, account_id: str | None = None) -> IssuedToken:
         """Exchange a client's id (or its name, when no other client has it) and secret for a bearer token;
         scoped to `account_id` when given (an account the client may use: NotFound otherwise)."""
+        return await self.issue(await self.verify(client_id, secret), account_id)
+
+    async def verify(self, client_id: str, secret: str) -> Principal:
+        """The client whose id (or name, when no other client has it) and secret these are; Unauthenticated
+        otherwise. For a front-end that needs to know who it is before it knows the scope (keystone's
+        project named, not given by id)."""
         async with self._store.read() as conn:
             client = await rows.get_client(conn, client_id)
             if client is None:
@@ -110,7 +116,10 @@ class Auth:
         # scrypt is deliberately slow (~70 ms): keep it off the event loop.
         if client is None or not await asyncio.to_thread(secret_matches, secret, client.secret_hash):
             raise Unauthenticated("unknown client id or wrong secret")
-        principal = Principal(client.id, client.name, client.is_admin)
+        return Principal(client.id, client.name, client.is_admin)
+
+    async def issue(self, principal: Principal, account_id: str | None = None) -> IssuedToken:
+        """A new token for a verified client, scoped to `account_id` when given."""
         return await self._new_token(principal, account_id, time.time() + self._ttl)
 
     async def rescope(self, token: str, account_id: str | None) -> IssuedToken:

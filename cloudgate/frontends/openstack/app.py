@@ -1,0 +1,73 @@
+"""The OpenStack APIs as one ASGI app (mounted at /openstack): keystone v3 at /identity, nova v2.1 at
+/compute, glance v2 at /image, cinder v3 at /volume, neutron v2.0 at /network. A token from keystone
+(`X-Auth-Token`) is a gateway token scoped to a project, which is an account; each service answers in its
+own fault shape, unknown paths and methods included."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from cloudgate.core import Caller, Core, CoreSource
+from cloudgate.errors import CloudgateError
+from cloudgate.frontends.openstack import identity
+from cloudgate.frontends.openstack.context import Handler, OsRequest
+from cloudgate.frontends.openstack.errors import Family, OsError, fault, from_core
+from cloudgate.frontends.openstack.service import Endpoint, Service
+from cloudgate.serving.request_ids import RequestIds, request_id
+
+log = logging.getLogger("cloudgate.openstack")
+
+SERVICES: tuple[Service, ...] = (identity.SERVICE,)
+
+
+def _run(core_source: CoreSource, family: Family, endpoint: Endpoint) -> Handler | object:
+    async def run(request: Request) -> Response:
+        rid = request_id(request.scope)
+        try:
+            core = core_source()
+            caller = None if endpoint.public else await _caller(core, request, rid)
+            return await endpoint.handler(OsRequest(core, caller, request, rid, family))
+        except OsError as exc:
+            return fault(family, exc)
+        except CloudgateError as exc:
+            return fault(family, from_core(exc))
+        except Exception:
+            log.exception("OpenStack request %s failed", rid)
+            return fault(family, OsError(500, "An unexpected error prevented the server from fulfilling the request."))
+
+    return run
+
+
+async def _caller(core: Core, request: Request, rid: str) -> Caller:
+    token = request.headers.get("x-auth-token")
+    if not token:
+        raise OsError(401, "The request you have made requires authentication.")
+    principal = await core.auth.authenticate(token)
+    return Caller(principal, request_id=rid, account_id=principal.account_id)
+
+
+def _service_app(core_source: CoreSource, service: Service) -> Starlette:
+    routes = [
+        Route(endpoint.path, _run(core_source, service.family, endpoint), methods=list(endpoint.methods))  # type: ignore[arg-type]
+        for endpoint in service.endpoints
+    ]
+
+    async def refused(_request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        message = {404: "The resource could not be found.", 405: "The method is not allowed for this resource."}
+        return fault(service.family, OsError(status, message.get(status, "The request could not be served.")))
+
+    return Starlette(routes=routes, exception_handlers={HTTPException: refused})
+
+
+def create_openstack_app(core_source: CoreSource) -> Starlette:
+    """The OpenStack front-end over the core `core_source` returns (mount it at /openstack)."""
+    routes: list[BaseRoute] = [Mount(service.prefix, app=_service_app(core_source, service)) for service in SERVICES]
+    return Starlette(routes=routes, middleware=[Middleware(RequestIds, header="X-Openstack-Request-Id")])

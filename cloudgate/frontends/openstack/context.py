@@ -1,0 +1,113 @@
+"""What every OpenStack handler works with: the core, the caller its token stands for (scoped to a project,
+which is an account), the request, and the ways a handler finds records by OpenStack's ids (UUIDs from the
+id codec) and reads its JSON body."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from cloudgate.core import Caller, Core
+from cloudgate.errors import CloudgateError, NotFound
+from cloudgate.foreign_ids import from_uuid, to_uuid
+from cloudgate.frontends.openstack.errors import Family, OsError, from_core
+from cloudgate.model import Kind, ResourceRecord
+from cloudgate.query import MAX_PAGE, Match, ResourceQuery
+
+PREFIX = "/openstack"  # where the composition root mounts the front-end
+MAX_BODY_BYTES = 1_000_000
+DEFAULT_REGION = "RegionOne"  # a region-less account's endpoints are in keystone's default region
+NOUNS: dict[Kind, str] = {
+    Kind.INSTANCE: "Instance", Kind.VOLUME: "Volume", Kind.SNAPSHOT: "Snapshot", Kind.IMAGE: "Image",
+    Kind.FLAVOR: "Flavor", Kind.KEYPAIR: "Keypair", Kind.SECURITY_GROUP: "Security group", Kind.SUBNET: "Subnet",
+    Kind.DATACENTER: "Availability zone",
+}  # fmt: skip
+
+
+@dataclass
+class OsRequest:
+    core: Core
+    caller: Caller | None  # None on the routes that take no token (versions, POST /v3/auth/tokens)
+    request: Request
+    request_id: str
+    family: Family
+
+    @property
+    def scoped(self) -> Caller:
+        """The caller, whose token is scoped to a project (an account): every service but identity needs one."""
+        if self.caller is None or self.caller.account_id is None:
+            raise OsError(401, "The request you have made requires authentication (a project-scoped token).")
+        return self.caller
+
+    @property
+    def project_id(self) -> str:
+        return str(self.scoped.account_id)
+
+    @property
+    def root(self) -> str:
+        """The front-end's base URL as the client reached it (what the catalog and links name)."""
+        host = self.request.headers.get("host") or f"{self.request.url.hostname}:{self.request.url.port}"
+        return f"{self.request.url.scheme}://{host}{PREFIX}"
+
+    def param(self, name: str) -> str | None:
+        return self.request.query_params.get(name)
+
+    async def body(self) -> dict[str, Any]:
+        """The JSON object the request carries; 400 in the service's shape for anything else."""
+        raw = await self.request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            raise OsError(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+        try:
+            value = json.loads(raw or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise OsError(400, "Malformed request body: it is not JSON.") from None
+        if not isinstance(value, dict):
+            raise OsError(400, "Malformed request body: a JSON object is expected.")
+        return value
+
+    # -- finding --------------------------------------------------------------------------------
+
+    @staticmethod
+    def os_id(record: ResourceRecord) -> str:
+        return to_uuid(record.id)
+
+    async def one(self, kind: Kind, os_id: str) -> ResourceRecord:
+        """The record an OpenStack id (a UUID, or a name where the API allows one) names; 404 otherwise."""
+        gateway_id = from_uuid(os_id)
+        try:
+            if gateway_id is not None:
+                return await self.call(self.core.resources.get, self.scoped, gateway_id, kind)
+        except OsError as exc:
+            if exc.status != 404:
+                raise
+        raise OsError(404, f"{NOUNS.get(kind, kind.value)} {os_id[:100]} could not be found.")
+
+    async def listing(self, query: ResourceQuery) -> list[ResourceRecord]:
+        """Every record of a query in the caller's project (and its endpoint's public ones), page after page."""
+        query = replace(query, matches=(*query.matches, Match("account", (self.project_id,))), limit=MAX_PAGE)
+        found: list[ResourceRecord] = []
+        cursor = None
+        while True:
+            page = await self.call(self.core.resources.query, self.scoped, replace(query, cursor=cursor))
+            found += page.records
+            cursor = page.next_cursor
+            if cursor is None:
+                return found
+
+    @staticmethod
+    async def call(function: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        """A call of the core, its errors in OpenStack's statuses."""
+        try:
+            return await function(*args, **kwargs)
+        except NotFound as exc:
+            raise OsError(404, exc.message) from exc
+        except CloudgateError as exc:
+            raise from_core(exc) from exc
+
+
+Handler = Callable[[OsRequest], Awaitable[Response]]

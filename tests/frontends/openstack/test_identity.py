@@ -1,0 +1,60 @@
+"""Keystone v3 with unmodified openstacksdk: a password login scoped to a project by name or id, the catalog,
+the user's projects, token validation and revocation, and the refusals keystone gives."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import keystoneauth1.exceptions
+import pytest
+
+from tests.frontends.openstack.conftest import OpenStackWorld
+
+
+async def test_a_password_login_scoped_to_a_project_by_name_and_by_id(stack: OpenStackWorld):
+    def run() -> None:
+        conn = stack.connect()
+        token = conn.session.get_token()
+        assert token.startswith("cgt_")
+        assert conn.current_project_id == stack.project
+        assert conn.session.get_endpoint(service_type="identity", interface="public") == stack.auth_url
+        by_id = stack.connect(project_name=None, project_id=stack.project, project_domain_name=None)
+        assert by_id.current_project_id == stack.project
+        assert [p.id for p in conn.identity.projects()] == [stack.project]
+        assert conn.identity.get_user(conn.current_user_id).name == "alice"
+
+    await asyncio.to_thread(run)
+
+
+async def test_tokens_are_validated_and_revoked(stack: OpenStackWorld):
+    def run() -> None:
+        conn = stack.connect()
+        token = conn.session.get_token()
+        url = f"{stack.auth_url}/v3/auth/tokens"
+        headers = {"X-Auth-Token": token, "X-Subject-Token": token}
+        shown = httpx.get(url, headers=headers).json()["token"]
+        assert shown["project"]["id"] == stack.project and shown["user"]["name"] == "alice"
+        assert {e["type"] for e in shown["catalog"]} >= {"identity"}
+        assert httpx.delete(url, headers=headers).status_code == 204
+        refused = httpx.get(url, headers=headers)
+        assert refused.status_code == 401 and refused.json()["error"]["code"] == 401
+
+    await asyncio.to_thread(run)
+
+
+@pytest.mark.parametrize("wrong", ["password", "project", "user", "domain"])
+async def test_what_keystone_refuses_is_refused(stack: OpenStackWorld, wrong: str):
+    overrides = {
+        "password": {"password": "not-the-password"},
+        "project": {"project_name": "beta-project-of-another"},
+        "user": {"username": "mallory"},
+        "domain": {"user_domain_name": "Elsewhere"},
+    }[wrong]
+
+    def run() -> None:
+        with pytest.raises(keystoneauth1.exceptions.Unauthorized) as refused:  # as real keystone's refusal
+            stack.connect(**overrides).session.get_token()
+        assert refused.value.http_status == 401
+
+    await asyncio.to_thread(run)
