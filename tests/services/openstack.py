@@ -79,13 +79,24 @@ class OpenStackCloud:
 
     def cli(self, cloud: str, *args: str) -> Any:
         """Run the `openstack` CLI as a cloud of clouds.yaml; its JSON output, parsed (None if it printed none)."""
-        env = {**os.environ, "OS_CLIENT_CONFIG_FILE": self.info["clouds_yaml"], "OS_CLOUD": cloud}
-        done = subprocess.run(
-            [str(Path(sys.executable).with_name("openstack")), *args], env=env, capture_output=True, text=True,
-            timeout=120,
-        )  # fmt: skip
-        assert done.returncode == 0, f"openstack {' '.join(args)} failed: {done.stderr}"
-        return json.loads(done.stdout) if done.stdout.strip() else None
+        return openstack_cli(self.info["clouds_yaml"], cloud, *args)
+
+
+def run_openstack_cli(clouds_yaml: str | Path, cloud: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The unmodified `openstack` CLI in its own process, as a cloud of a clouds.yaml file."""
+    env = {**os.environ, "OS_CLIENT_CONFIG_FILE": str(clouds_yaml), "OS_CLOUD": cloud}
+    env = {k: v for k, v in env.items() if not k.startswith("OS_") or k in ("OS_CLIENT_CONFIG_FILE", "OS_CLOUD")}
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("openstack")), *args], env=env, capture_output=True, text=True,
+        timeout=180, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def openstack_cli(clouds_yaml: str | Path, cloud: str, *args: str) -> Any:
+    """Run the `openstack` CLI; its JSON output, parsed (None if it printed none); fails the test if it fails."""
+    done = run_openstack_cli(clouds_yaml, cloud, *args)
+    assert done.returncode == 0, f"openstack {' '.join(args)} failed: {done.stderr[-3000:]}"
+    return json.loads(done.stdout) if done.stdout.strip() else None
 
 
 def _run(command: str, timeout: float) -> subprocess.CompletedProcess:

@@ -8,8 +8,16 @@ from typing import Any
 
 from cloudgate.frontends.openstack.context import DEFAULT_REGION
 
-# (service type, name, path under /openstack): the clients find each service by its type.
-CATALOG: tuple[tuple[str, str, str], ...] = (("identity", "keystone", "/identity"),)
+# (service type, name, path under /openstack): the clients find each service by its type. Cinder is listed
+# under both of the types clients look for it by, as devstack lists it.
+CATALOG: tuple[tuple[str, str, str], ...] = (
+    ("identity", "keystone", "/identity"),
+    ("compute", "nova", "/compute/v2.1"),
+    ("image", "glance", "/image"),
+    ("block-storage", "cinder", "/volume/v3/{project_id}"),
+    ("volumev3", "cinderv3", "/volume/v3/{project_id}"),
+    ("network", "neutron", "/network"),
+)
 INTERFACES = ("public", "internal", "admin")
 
 

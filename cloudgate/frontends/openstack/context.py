@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -27,6 +28,12 @@ NOUNS: dict[Kind, str] = {
     Kind.FLAVOR: "Flavor", Kind.KEYPAIR: "Keypair", Kind.SECURITY_GROUP: "Security group", Kind.SUBNET: "Subnet",
     Kind.DATACENTER: "Availability zone",
 }  # fmt: skip
+
+
+def when(moment: float, *, fraction: bool = True) -> str:
+    """A time as the OpenStack services write it (UTC, ISO 8601, with a Z)."""
+    pattern = "%Y-%m-%dT%H:%M:%S.%f" if fraction else "%Y-%m-%dT%H:%M:%S"
+    return datetime.fromtimestamp(moment, UTC).strftime(pattern) + "Z"
 
 
 @dataclass
@@ -98,6 +105,29 @@ class OsRequest:
             cursor = page.next_cursor
             if cursor is None:
                 return found
+
+    async def page(self, query: ResourceQuery) -> tuple[list[ResourceRecord], str | None]:
+        """A page as the OpenStack services page: `limit` records (at most MAX_PAGE) after the record `marker`
+        names, in the caller's project; the OpenStack id of the last one when more follow."""
+        limit_text, marker = self.param("limit"), self.param("marker")
+        try:
+            limit = MAX_PAGE if limit_text is None else int(limit_text)
+        except ValueError:
+            raise OsError(400, f"limit must be an integer, not {str(limit_text)[:40]!r}") from None
+        if limit < 0:
+            raise OsError(400, "limit must be 0 or more")
+        gateway_marker = None
+        if marker is not None:
+            gateway_marker = from_uuid(marker)
+            if gateway_marker is None:
+                raise OsError(400, f"marker [{marker[:100]}] not found")
+        account = Match("account", (self.project_id,))
+        query = replace(query, matches=(*query.matches, account), limit=max(1, min(limit, MAX_PAGE)),
+                        marker=gateway_marker, cursor=None)  # fmt: skip
+        page = await self.call(self.core.resources.query, self.scoped, query)
+        records = page.records[:limit]
+        more = page.next_cursor is not None and bool(records)
+        return records, (self.os_id(records[-1]) if more else None)
 
     @staticmethod
     async def call(function: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:

@@ -5,7 +5,6 @@ Password and token methods, project scope by id or name, validation, revocation,
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -15,7 +14,7 @@ from cloudgate.core.accounts import AccountView
 from cloudgate.core.caller import Principal
 from cloudgate.errors import Unauthenticated
 from cloudgate.frontends.openstack.catalog import catalog
-from cloudgate.frontends.openstack.context import DEFAULT_REGION, OsRequest
+from cloudgate.frontends.openstack.context import DEFAULT_REGION, OsRequest, when
 from cloudgate.frontends.openstack.errors import Family, OsError
 from cloudgate.frontends.openstack.service import Endpoint, Service, delete, get, post
 
@@ -23,10 +22,6 @@ DOMAIN = {"id": "default", "name": "Default"}
 VERSION = "v3.14"
 MEDIA_TYPES = [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}]
 UPDATED = "2020-04-07T00:00:00Z"
-
-
-def when(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
 
 
 def _version(os: OsRequest) -> dict[str, Any]:

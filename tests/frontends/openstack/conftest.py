@@ -1,17 +1,24 @@
 """Fixtures for the OpenStack front-end: a client of the gateway (a keystone user) that proved a sim project
-(an account), and unmodified openstacksdk connections to the gateway's keystone as that user."""
+(an account), unmodified openstacksdk connections to the gateway's keystone as that user, and the unmodified
+`openstack` CLI pointed at it by a clouds.yaml."""
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import openstack
 import pytest
+import yaml
 
 from cloudgate.core import Caller
 from cloudgate.drivers.sim import SimCloud
 from tests.frontends.conftest import ADMIN, Served
+from tests.services.openstack import openstack_cli, run_openstack_cli
+
+CLOUD = "cloudgate"  # the cloud's name in the world's clouds.yaml
 
 
 @dataclass
@@ -22,25 +29,39 @@ class OpenStackWorld:
     password: str
     project: str  # the account's id
     project_name: str
+    clouds_yaml: Path
 
     @property
     def auth_url(self) -> str:
         return f"{self.served.url}/openstack/identity"
 
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"auth_url": self.auth_url, "username": self.user, "password": self.password,
+                "project_name": self.project_name, "user_domain_name": "Default", "project_domain_name": "Default"}  # fmt: skip
+
     def connect(self, **overrides: Any) -> openstack.connection.Connection:
-        auth = {"auth_url": self.auth_url, "username": self.user, "password": self.password,
-                "project_name": self.project_name, "user_domain_name": "Default", "project_domain_name": "Default",
-                **overrides}  # fmt: skip
+        auth = {**self.auth, **overrides}
         return openstack.connect(auth=auth, identity_api_version="3", interface="public")
+
+    def cli(self, *args: str) -> Any:
+        """`openstack …` as this user; its JSON output (add `-f json` where the command prints)."""
+        return openstack_cli(self.clouds_yaml, CLOUD, *args)
+
+    def cli_run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """`openstack …` as this user, whatever its outcome (for refusals)."""
+        return run_openstack_cli(self.clouds_yaml, CLOUD, *args)
 
 
 @pytest.fixture
-async def stack(served: Served, quick_sim: SimCloud) -> OpenStackWorld:
+async def stack(served: Served, quick_sim: SimCloud, tmp_path: Path) -> OpenStackWorld:
     row, secret = await served.gateway.core.auth.create_client(ADMIN, "alice")
-    alice = Caller(
-        await served.gateway.core.auth.authenticate((await served.gateway.core.auth.issue_token(row.id, secret)).token)
-    )
+    alice = Caller(await served.gateway.core.auth.authenticate((await served.gateway.core.auth.issue_token(row.id, secret)).token))
     account = await served.account(quick_sim, "AK-A", caller=alice)
     await served.account(quick_sim, "AK-B")  # the admin's only: alice never proved it
     view = await served.gateway.core.accounts.get(alice, account)
-    return OpenStackWorld(served, quick_sim, "alice", secret, account, view.row.name or account)
+    clouds_yaml = tmp_path / "clouds.yaml"
+    world = OpenStackWorld(served, quick_sim, "alice", secret, account, view.row.name or account, clouds_yaml)
+    clouds_yaml.write_text(yaml.safe_dump({"clouds": {CLOUD: {"auth": world.auth, "identity_api_version": 3,
+                                                              "interface": "public"}}}))  # fmt: skip
+    return world

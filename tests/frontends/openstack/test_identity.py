@@ -58,3 +58,16 @@ async def test_what_keystone_refuses_is_refused(stack: OpenStackWorld, wrong: st
         assert refused.value.http_status == 401
 
     await asyncio.to_thread(run)
+
+
+async def test_the_openstack_cli_issues_a_token_and_lists_the_catalog_and_projects(stack: OpenStackWorld):
+    def run() -> None:
+        token = stack.cli("token", "issue", "-f", "json")
+        assert token["project_id"] == stack.project and token["id"].startswith("cgt_")
+        services = {entry["Type"]: entry for entry in stack.cli("catalog", "list", "-f", "json")}
+        assert {"identity", "compute", "image", "block-storage", "network"} <= set(services)
+        assert [p["ID"] for p in stack.cli("project", "list", "-f", "json")] == [stack.project]
+        refused = stack.cli_run("--os-password", "wrong", "token", "issue")
+        assert refused.returncode == 1 and "401" in refused.stderr
+
+    await asyncio.to_thread(run)
