@@ -16,15 +16,16 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from cloudgate.core import Caller, Core, CoreSource
 from cloudgate.errors import CloudgateError
-from cloudgate.frontends.openstack import identity
+from cloudgate.frontends.openstack import compute, identity
 from cloudgate.frontends.openstack.context import Handler, OsRequest
 from cloudgate.frontends.openstack.errors import Family, OsError, fault, from_core
+from cloudgate.frontends.openstack.microversions import MicroversionMiddleware
 from cloudgate.frontends.openstack.service import Endpoint, Service
 from cloudgate.serving.request_ids import RequestIds, request_id
 
 log = logging.getLogger("cloudgate.openstack")
 
-SERVICES: tuple[Service, ...] = (identity.SERVICE,)
+SERVICES: tuple[Service, ...] = (identity.SERVICE, compute.SERVICE)
 
 
 def _run(core_source: CoreSource, family: Family, endpoint: Endpoint) -> Handler | object:
@@ -64,7 +65,10 @@ def _service_app(core_source: CoreSource, service: Service) -> Starlette:
         message = {404: "The resource could not be found.", 405: "The method is not allowed for this resource."}
         return fault(service.family, OsError(status, message.get(status, "The request could not be served.")))
 
-    return Starlette(routes=routes, exception_handlers={HTTPException: refused})
+    middleware = []
+    if service.microversions is not None:
+        middleware.append(Middleware(MicroversionMiddleware, versions=service.microversions, family=service.family))
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: refused})
 
 
 def create_openstack_app(core_source: CoreSource) -> Starlette:

@@ -14,12 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cloudgate.core import Caller, Core
+from cloudgate.core.operations import Operation
 from cloudgate.errors import CloudgateError, NotFound
 from cloudgate.foreign_ids import from_uuid, to_uuid
-from cloudgate.frontends.openstack.errors import Family, OsError, from_core
+from cloudgate.frontends.openstack.errors import Family, OsError, from_code, from_core
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import MAX_PAGE, Match, ResourceQuery
 
+SETTLE_SECONDS = 60.0  # how long a change the API answers only when done waits for its operation
 PREFIX = "/openstack"  # where the composition root mounts the front-end
 MAX_BODY_BYTES = 1_000_000
 DEFAULT_REGION = "RegionOne"  # a region-less account's endpoints are in keystone's default region
@@ -60,6 +62,12 @@ class OsRequest:
         """The front-end's base URL as the client reached it (what the catalog and links name)."""
         host = self.request.headers.get("host") or f"{self.request.url.hostname}:{self.request.url.port}"
         return f"{self.request.url.scheme}://{host}{PREFIX}"
+
+    @property
+    def microversion(self) -> tuple[int, int]:
+        """The microversion negotiated for the request (services without microversions: (0, 0))."""
+        major, minor = self.request.scope.get("state", {}).get("microversion", (0, 0))
+        return int(major), int(minor)
 
     def param(self, name: str) -> str | None:
         return self.request.query_params.get(name)
@@ -128,6 +136,45 @@ class OsRequest:
         records = page.records[:limit]
         more = page.next_cursor is not None and bool(records)
         return records, (self.os_id(records[-1]) if more else None)
+
+    def paged(self, records: list[ResourceRecord]) -> tuple[list[ResourceRecord], str | None]:
+        """A page of records already selected (by a filter the store cannot apply), as `page` pages."""
+        limit_text, marker = self.param("limit"), self.param("marker")
+        start = 0
+        if marker is not None:
+            ids = [self.os_id(r) for r in records]
+            if marker not in ids:
+                raise OsError(400, f"marker [{marker[:100]}] not found")
+            start = ids.index(marker) + 1
+        try:
+            limit = MAX_PAGE if limit_text is None else max(0, min(int(limit_text), MAX_PAGE))
+        except ValueError:
+            raise OsError(400, f"limit must be an integer, not {str(limit_text)[:40]!r}") from None
+        page = records[start : start + limit]
+        more = start + limit < len(records) and bool(page)
+        return page, (self.os_id(page[-1]) if more else None)
+
+    def next_link(self, marker: str) -> str:
+        """The request's own URL with `marker` set: the link to the next page."""
+        return str(self.request.url.include_query_params(marker=marker))
+
+    async def network(self, os_id: str) -> ResourceRecord:
+        """The subnet a neutron network id names: a network here is one subnet."""
+        return await self.one(Kind.SUBNET, os_id)
+
+    @staticmethod
+    def failed(operation: Operation) -> Operation:
+        """The operation, unless it failed: then its error in the services' statuses."""
+        if operation.state == "failed":
+            error = operation.error or {}
+            raise from_code(
+                str(error.get("code", "operation_failed")), str(error.get("message", "the operation failed"))
+            )
+        return operation
+
+    async def settle(self, operation: Operation) -> Operation:
+        """The operation once done (for what the API answers only when done); its failure as an error."""
+        return self.failed(await self.call(self.core.operations.wait, self.scoped, operation.id, SETTLE_SECONDS))
 
     @staticmethod
     async def call(function: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:

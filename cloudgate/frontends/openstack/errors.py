@@ -61,7 +61,7 @@ TITLES: dict[int, str] = {
 # nova's and cinder's fault names by status.
 FAULTS: dict[int, str] = {
     400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound", 405: "badMethod",
-    406: "notAcceptable", 409: "conflictingRequest", 413: "overLimit", 415: "badMediaType", 429: "overLimit",
+    409: "conflictingRequest", 413: "overLimit", 415: "badMediaType", 429: "overLimit",
     500: "computeFault", 501: "notImplemented", 503: "serviceUnavailable",
 }  # fmt: skip
 # neutron's fault types by status, where the route names none of its own.
@@ -73,6 +73,11 @@ NEUTRON_TYPES: dict[int, str] = {
 
 def from_core(error: CloudgateError) -> OsError:
     return OsError(STATUSES.get(error.code, 500), error.message)
+
+
+def from_code(code: str, message: str) -> OsError:
+    """A failed operation's error (its core code and message) in the services' statuses."""
+    return OsError(STATUSES.get(code, 409), message)
 
 
 def fault(family: Family, error: OsError) -> Response:

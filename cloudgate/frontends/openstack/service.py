@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from cloudgate.frontends.openstack.context import Handler
 from cloudgate.frontends.openstack.errors import Family
+from cloudgate.frontends.openstack.microversions import Microversions
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class Service:
     prefix: str  # under /openstack
     family: Family
     endpoints: tuple[Endpoint, ...]
+    microversions: Microversions | None = None  # negotiated on every request, where the service has them
 
 
 def get(path: str, handler: Handler, *, public: bool = False) -> Endpoint:

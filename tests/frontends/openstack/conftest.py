@@ -15,10 +15,13 @@ import yaml
 
 from cloudgate.core import Caller
 from cloudgate.drivers.sim import SimCloud
+from cloudgate.model import Kind
+from cloudgate.query import Match, ResourceQuery
 from tests.frontends.conftest import ADMIN, Served
 from tests.services.openstack import openstack_cli, run_openstack_cli
 
 CLOUD = "cloudgate"  # the cloud's name in the world's clouds.yaml
+FLAVOR, IMAGE = "s1.tiny", "ubuntu-24.04"  # a sim flavor and a public image that fits it
 
 
 @dataclass
@@ -30,6 +33,9 @@ class OpenStackWorld:
     project: str  # the account's id
     project_name: str
     clouds_yaml: Path
+    image_id: str  # the gateway id of a public image that fits FLAVOR
+    zone_names: list[str]
+    flavor_name: str = FLAVOR
 
     @property
     def auth_url(self) -> str:
@@ -61,7 +67,12 @@ async def stack(served: Served, quick_sim: SimCloud, tmp_path: Path) -> OpenStac
     await served.account(quick_sim, "AK-B")  # the admin's only: alice never proved it
     view = await served.gateway.core.accounts.get(alice, account)
     clouds_yaml = tmp_path / "clouds.yaml"
-    world = OpenStackWorld(served, quick_sim, "alice", secret, account, view.row.name or account, clouds_yaml)
+    resources = served.gateway.core.resources
+    mine = Match("account", (account,))
+    image = await resources.find(alice, ResourceQuery(kind=Kind.IMAGE, matches=(mine, Match("name", (IMAGE,)))))
+    zones = await resources.query(alice, ResourceQuery(kind=Kind.DATACENTER, matches=(mine, Match("attrs.type", ("zone",)))))
+    world = OpenStackWorld(served, quick_sim, "alice", secret, account, view.row.name or account, clouds_yaml,
+                           image.id, [z.name for z in zones.records])  # fmt: skip
     clouds_yaml.write_text(yaml.safe_dump({"clouds": {CLOUD: {"auth": world.auth, "identity_api_version": 3,
                                                               "interface": "public"}}}))  # fmt: skip
     return world
