@@ -1,10 +1,12 @@
-"""Fixtures for the OpenStack front-end: a client of the gateway (a keystone user) that proved a sim project
-(an account), unmodified openstacksdk connections to the gateway's keystone as that user, and the unmodified
-`openstack` CLI pointed at it by a clouds.yaml."""
+"""Fixtures for the OpenStack front-end: a client of the gateway (a keystone user) that proved a project (an
+account), unmodified openstacksdk connections to the gateway's keystone as that user, and the unmodified
+`openstack` CLI pointed at it by a clouds.yaml. `stack` is the world over a quick sim cloud; `open_world`
+builds one over any cloud."""
 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,15 +29,14 @@ FLAVOR, IMAGE = "s1.tiny", "ubuntu-24.04"  # a sim flavor and a public image tha
 @dataclass
 class OpenStackWorld:
     served: Served
-    cloud: SimCloud
     user: str  # the client's name
     password: str
     project: str  # the account's id
     project_name: str
     clouds_yaml: Path
-    image_id: str  # the gateway id of a public image that fits FLAVOR
+    image_id: str  # the gateway id of a public image that fits the flavor
     zone_names: list[str]
-    flavor_name: str = FLAVOR
+    flavor_name: str
 
     @property
     def auth_url(self) -> str:
@@ -59,20 +60,34 @@ class OpenStackWorld:
         return run_openstack_cli(self.clouds_yaml, CLOUD, *args)
 
 
-@pytest.fixture
-async def stack(served: Served, quick_sim: SimCloud, tmp_path: Path) -> OpenStackWorld:
-    row, secret = await served.gateway.core.auth.create_client(ADMIN, "alice")
-    alice = Caller(await served.gateway.core.auth.authenticate((await served.gateway.core.auth.issue_token(row.id, secret)).token))
-    account = await served.account(quick_sim, "AK-A", caller=alice)
-    await served.account(quick_sim, "AK-B")  # the admin's only: alice never proved it
-    view = await served.gateway.core.accounts.get(alice, account)
+async def open_world(
+    served: Served, tmp_path: Path, register: Callable[[Caller], Awaitable[str]], *, flavor: str, image: str,
+    user: str = "alice",
+) -> OpenStackWorld:  # fmt: skip
+    """A keystone user (a new gateway client) with the project `register` proves as that client, listed once."""
+    auth = served.gateway.core.auth
+    row, secret = await auth.create_client(ADMIN, user)
+    caller = Caller(await auth.authenticate((await auth.issue_token(row.id, secret)).token))
+    account = await register(caller)
+    for kind in sorted((await served.gateway.pool.get(account))[0].capabilities.kinds):
+        assert (await served.gateway.poller.poll(account, kind)).ok
+    view = await served.gateway.core.accounts.get(caller, account)
+    resources, mine = served.gateway.core.resources, Match("account", (account,))
+    found = await resources.find(caller, ResourceQuery(kind=Kind.IMAGE, matches=(mine, Match("name", (image,)))))
+    zones = await resources.query(caller, ResourceQuery(kind=Kind.DATACENTER, matches=(mine, Match("attrs.type", ("zone",)))))
     clouds_yaml = tmp_path / "clouds.yaml"
-    resources = served.gateway.core.resources
-    mine = Match("account", (account,))
-    image = await resources.find(alice, ResourceQuery(kind=Kind.IMAGE, matches=(mine, Match("name", (IMAGE,)))))
-    zones = await resources.query(alice, ResourceQuery(kind=Kind.DATACENTER, matches=(mine, Match("attrs.type", ("zone",)))))
-    world = OpenStackWorld(served, quick_sim, "alice", secret, account, view.row.name or account, clouds_yaml,
-                           image.id, [z.name for z in zones.records])  # fmt: skip
+    world = OpenStackWorld(served, user, secret, account, view.row.name or account, clouds_yaml, found.id,
+                           [z.name for z in zones.records], flavor)  # fmt: skip
     clouds_yaml.write_text(yaml.safe_dump({"clouds": {CLOUD: {"auth": world.auth, "identity_api_version": 3,
                                                               "interface": "public"}}}))  # fmt: skip
+    return world
+
+
+@pytest.fixture
+async def stack(served: Served, quick_sim: SimCloud, tmp_path: Path) -> OpenStackWorld:
+    async def register(caller: Caller) -> str:
+        return await served.account(quick_sim, "AK-A", caller=caller)
+
+    world = await open_world(served, tmp_path, register, flavor=FLAVOR, image=IMAGE)
+    await served.account(quick_sim, "AK-B")  # the admin's only: alice never proved it
     return world
