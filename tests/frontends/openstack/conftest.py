@@ -6,6 +6,7 @@ builds one over any cloud."""
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,13 @@ import yaml
 
 from cloudgate.core import Caller
 from cloudgate.drivers.sim import SimCloud
+from cloudgate.foreign_ids import to_uuid
 from cloudgate.model import Kind
 from cloudgate.query import Match, ResourceQuery
 from tests.frontends.conftest import ADMIN, Served
 from tests.services.openstack import openstack_cli, run_openstack_cli
 
+DEADLINE_SECONDS = 60  # how long a server may take to reach a state
 CLOUD = "cloudgate"  # the cloud's name in the world's clouds.yaml
 FLAVOR, IMAGE = "s1.tiny", "ubuntu-24.04"  # a sim flavor and a public image that fits it
 
@@ -34,13 +37,17 @@ class OpenStackWorld:
     project: str  # the account's id
     project_name: str
     clouds_yaml: Path
-    image_id: str  # the gateway id of a public image that fits the flavor
+    image_id: str  # the gateway id of a public image that fits the flavor ("" where none was asked for)
     zone_names: list[str]
     flavor_name: str
 
     @property
     def auth_url(self) -> str:
         return f"{self.served.url}/openstack/identity"
+
+    @property
+    def os_image_id(self) -> str:
+        return to_uuid(self.image_id)
 
     @property
     def auth(self) -> dict[str, str]:
@@ -60,8 +67,22 @@ class OpenStackWorld:
         return run_openstack_cli(self.clouds_yaml, CLOUD, *args)
 
 
+def await_status(conn: openstack.connection.Connection, server_id: str, status: str) -> tuple[Any, list[str]]:
+    """The server once nova shows `status`, and the statuses seen on the way (a deadline, no fixed sleep:
+    each GET is one look at the condition)."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        server = conn.compute.get_server(server_id)
+        seen.append(server.status)
+        if server.status == status:
+            return server, seen
+        time.sleep(0.05)  # pacing between looks at the condition, not synchronisation
+    raise AssertionError(f"server {server_id} never became {status}: {seen[-5:]}")
+
+
 async def open_world(
-    served: Served, tmp_path: Path, register: Callable[[Caller], Awaitable[str]], *, flavor: str, image: str,
+    served: Served, tmp_path: Path, register: Callable[[Caller], Awaitable[str]], *, flavor: str, image: str | None,
     user: str = "alice",
 ) -> OpenStackWorld:  # fmt: skip
     """A keystone user (a new gateway client) with the project `register` proves as that client, listed once."""
@@ -73,10 +94,10 @@ async def open_world(
         assert (await served.gateway.poller.poll(account, kind)).ok
     view = await served.gateway.core.accounts.get(caller, account)
     resources, mine = served.gateway.core.resources, Match("account", (account,))
-    found = await resources.find(caller, ResourceQuery(kind=Kind.IMAGE, matches=(mine, Match("name", (image,)))))
+    found = await resources.find(caller, ResourceQuery(kind=Kind.IMAGE, matches=(mine, Match("name", (image,))))) if image else None
     zones = await resources.query(caller, ResourceQuery(kind=Kind.DATACENTER, matches=(mine, Match("attrs.type", ("zone",)))))
     clouds_yaml = tmp_path / "clouds.yaml"
-    world = OpenStackWorld(served, user, secret, account, view.row.name or account, clouds_yaml, found.id,
+    world = OpenStackWorld(served, user, secret, account, view.row.name or account, clouds_yaml, found.id if found else "",
                            [z.name for z in zones.records], flavor)  # fmt: skip
     clouds_yaml.write_text(yaml.safe_dump({"clouds": {CLOUD: {"auth": world.auth, "identity_api_version": 3,
                                                               "interface": "public"}}}))  # fmt: skip

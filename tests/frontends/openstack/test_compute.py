@@ -5,7 +5,6 @@ nova's filters and markers, and the refusals nova gives."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 import pytest
@@ -13,28 +12,7 @@ import pytest
 from cloudgate.foreign_ids import to_uuid
 from cloudgate.model import Kind
 from tests.frontends.conftest import ADMIN
-from tests.frontends.openstack.conftest import OpenStackWorld
-
-DEADLINE_SECONDS = 60
-
-
-def _await_status(conn, server_id: str, status: str):
-    """The server once nova shows `status` (a deadline, no fixed sleep: each GET is one poll of the state)."""
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    seen = []
-    while time.monotonic() < deadline:
-        server = conn.compute.get_server(server_id)
-        seen.append(server.status)
-        if server.status == status:
-            return server, seen
-        time.sleep(0.05)  # pacing between polls of the condition, not synchronisation
-    raise AssertionError(f"server {server_id} never became {status}: {seen[-5:]}")
-
-
-def _image(stack: OpenStackWorld) -> str:
-    """A public image of the project's cloud that fits the flavor, by its OpenStack id."""
-    return to_uuid(stack.image_id)
-
+from tests.frontends.openstack.conftest import DEADLINE_SECONDS, OpenStackWorld, await_status
 
 async def test_the_version_document_names_the_microversions_and_they_are_negotiated(stack: OpenStackWorld):
     def run() -> None:
@@ -87,18 +65,18 @@ async def test_a_server_lives_through_openstacksdk(stack: OpenStackWorld):
     def run() -> None:
         conn = stack.connect()
         flavor = conn.compute.find_flavor(stack.flavor_name)
-        created = conn.compute.create_server(name="web-1", image_id=_image(stack), flavor_id=flavor.id,
+        created = conn.compute.create_server(name="web-1", image_id=stack.os_image_id, flavor_id=flavor.id,
                                              networks="auto", metadata={"team": "blue"})  # fmt: skip
-        server, seen = _await_status(conn, created.id, "ACTIVE")
+        server, seen = await_status(conn, created.id, "ACTIVE")
         assert seen[0] == "BUILD"  # as the poller observed it
         assert server.flavor.original_name == stack.flavor_name and server.metadata == {"team": "blue"}
         assert server.availability_zone in stack.zone_names and server.addresses
         conn.compute.stop_server(server)
-        _await_status(conn, server.id, "SHUTOFF")
+        await_status(conn, server.id, "SHUTOFF")
         conn.compute.start_server(server)
-        _await_status(conn, server.id, "ACTIVE")
+        await_status(conn, server.id, "ACTIVE")
         conn.compute.reboot_server(server, "SOFT")
-        _await_status(conn, server.id, "ACTIVE")
+        await_status(conn, server.id, "ACTIVE")
         conn.compute.set_server_metadata(server, env="prod")
         assert conn.compute.get_server_metadata(server).metadata == {"team": "blue", "env": "prod"}
         assert [s.id for s in conn.compute.servers(name="^web")] == [server.id]
@@ -116,7 +94,7 @@ async def test_listings_page_by_marker(stack: OpenStackWorld):
     def run() -> None:
         conn = stack.connect()
         flavor = conn.compute.find_flavor(stack.flavor_name)
-        made = conn.compute.create_server(name="many", image_id=_image(stack), flavor_id=flavor.id, networks="none",
+        made = conn.compute.create_server(name="many", image_id=stack.os_image_id, flavor_id=flavor.id, networks="none",
                                           min_count=3, max_count=3)  # fmt: skip
         assert made.id
         everything = [s.id for s in conn.compute.servers()]
@@ -148,7 +126,7 @@ async def test_what_nova_refuses_is_refused_in_nova_s_shape(stack: OpenStackWorl
         url = f"{stack.served.url}/openstack/compute/v2.1"
         headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.79"}
         flavor = conn.compute.find_flavor(stack.flavor_name).id
-        good = {"name": "x", "imageRef": _image(stack), "flavorRef": flavor, "networks": "none"}
+        good = {"name": "x", "imageRef": stack.os_image_id, "flavorRef": flavor, "networks": "none"}
         cases = [
             ("post", "/servers", b"{not json", 400, "badRequest"),
             ("post", "/servers", {"server": {**good, "surprise": 1}}, 400, "badRequest"),
