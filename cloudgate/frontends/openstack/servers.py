@@ -1,6 +1,9 @@
 """nova's servers over the gateway's instances: list and detail (filters, markers), show, create (networks,
-key, security groups, zone, metadata), rename, delete, the start/stop/reboot/createImage actions and the
-server's metadata. Shapes are those of the negotiated microversion (up to the service's maximum)."""
+key, security groups, zone, metadata), rename, delete, the start/stop/reboot/createImage actions, the
+server's metadata and tags. Shapes are those of the negotiated microversion (up to the service's maximum).
+
+Both nova's metadata (key → value) and its tags (strings) are the gateway's tags: a nova tag is a gateway
+tag with an empty value, metadata every other tag."""
 
 from __future__ import annotations
 
@@ -92,7 +95,7 @@ def server_doc(
     link = f"{os.root}/compute/v2.1/servers/{os.os_id(record)}"
     doc: dict[str, Any] = {
         "id": os.os_id(record), "name": record.name, "status": state.status, "tenant_id": record.account_id,
-        "user_id": os.scoped.client_id, "metadata": dict(record.tags), "hostId": "",
+        "user_id": os.scoped.client_id, "metadata": metadata_of(record), "hostId": "",
         "image": {"id": os.os_id(image), "links": [{"rel": "bookmark", "href": f"{os.root}/compute/images/{os.os_id(image)}"}]} if image else "",
         "flavor": flavor_doc(flavor, attrs.get("flavor")),
         "created": when(record.created_at, fraction=False), "updated": when(record.updated_at, fraction=False),
@@ -107,12 +110,21 @@ def server_doc(
         "OS-EXT-STS:task_state": task or state.task_state, "OS-EXT-STS:vm_state": state.vm_state,
         "OS-EXT-STS:power_state": state.power_state,
         "os-extended-volumes:volumes_attached": [{"id": os.os_id(v), "delete_on_termination": False} for v in volumes],
-        "locked": False, "locked_reason": None, "description": None, "tags": [], "trusted_image_certificates": None,
+        "locked": False, "locked_reason": None, "description": None, "tags": tags_of(record),
+        "trusted_image_certificates": None,
     }  # fmt: skip
     if record.state == "error":
         doc["fault"] = {"code": 500, "created": when(record.updated_at, fraction=False),
                         "message": f"The cloud reports the server as {record.cloud_state or 'failed'}"}  # fmt: skip
     return doc
+
+
+def metadata_of(record: ResourceRecord) -> dict[str, str]:
+    return {key: value for key, value in record.tags.items() if value}
+
+
+def tags_of(record: ResourceRecord) -> list[str]:
+    return sorted(key for key, value in record.tags.items() if not value)
 
 
 async def rendered(os: OsRequest, records: Sequence[ResourceRecord]) -> list[dict[str, Any]]:
@@ -282,9 +294,12 @@ async def create(os: OsRequest) -> Response:
         ):
             raise OsError(400, "Invalid input for field/attribute security_groups: a list of {'name': …} is expected.")
         spec["security_groups"] = [g["name"] for g in groups]
-    metadata = _metadata(body.get("metadata", {}))
-    if metadata:
-        spec["tags"] = metadata
+    given_tags = body.get("tags", [])
+    if not isinstance(given_tags, list) or len(given_tags) > 50:
+        raise OsError(400, "Invalid input for field/attribute tags: a list of at most 50 tags is expected.")
+    tagged = {**_metadata(body.get("metadata", {})), **dict.fromkeys((_tag(t) for t in given_tags), "")}
+    if tagged:
+        spec["tags"] = tagged
     if body.get("user_data") is not None:
         spec["user_data"] = _user_data(body["user_data"])
     created: list[ResourceRecord] = []
@@ -334,6 +349,12 @@ def _metadata(value: Any) -> dict[str, str]:
             400, "Invalid input for field/attribute metadata: keys and values are strings of at most 255 characters."
         )
     return dict(value)
+
+
+def _tag(value: Any) -> str:
+    if not isinstance(value, str) or not 0 < len(value) <= 60 or "," in value or "/" in value:
+        raise OsError(400, f"Invalid tag {str(value)[:60]!r}: 1 to 60 characters, no ',' or '/'.")
+    return value
 
 
 def _user_data(value: Any) -> str:
@@ -404,30 +425,32 @@ async def _create_image(os: OsRequest, record: ResourceRecord, value: Any) -> Re
     return JSONResponse({"image_id": os.os_id(image)}, status_code=202, headers={"Location": location})
 
 
-# -- metadata (the server's tags) -------------------------------------------------------------------
+# -- metadata and tags (both the gateway's tags) ------------------------------------------------------
 
 
-async def _retagged(os: OsRequest, record: ResourceRecord, tags: dict[str, str]) -> None:
-    if tags != record.tags:
-        await os.settle(await os.call(os.core.operations.edit, os.scoped, record.id, {"tags": tags}, Kind.INSTANCE))
+async def _retagged(os: OsRequest, record: ResourceRecord, metadata: dict[str, str], tags: list[str]) -> None:
+    wanted = {**metadata, **dict.fromkeys(tags, "")}
+    if wanted != record.tags:
+        await os.settle(await os.call(os.core.operations.edit, os.scoped, record.id, {"tags": wanted}, Kind.INSTANCE))
 
 
 async def metadata(os: OsRequest) -> Response:
-    return JSONResponse({"metadata": dict((await server(os)).tags)})
+    return JSONResponse({"metadata": metadata_of(await server(os))})
 
 
 async def set_metadata(os: OsRequest) -> Response:
     """POST merges into the metadata, PUT replaces it."""
     record = await server(os)
     given = _metadata((await os.body()).get("metadata"))
-    tags = given if os.request.method == "PUT" else {**record.tags, **given}
-    await _retagged(os, record, tags)
-    return JSONResponse({"metadata": tags})
+    kept = {} if os.request.method == "PUT" else metadata_of(record)
+    merged = {**kept, **given}
+    await _retagged(os, record, merged, tags_of(record))
+    return JSONResponse({"metadata": merged})
 
 
 async def metadata_item(os: OsRequest) -> Response:
     record, key = await server(os), os.request.path_params["key"]
-    if key not in record.tags:
+    if key not in metadata_of(record):
         raise OsError(404, "Metadata item was not found")
     return JSONResponse({"meta": {key: record.tags[key]}})
 
@@ -437,13 +460,43 @@ async def set_metadata_item(os: OsRequest) -> Response:
     given = _metadata((await os.body()).get("meta"))
     if list(given) != [key]:
         raise OsError(400, "Request body and URI mismatch")
-    await _retagged(os, record, {**record.tags, **given})
+    await _retagged(os, record, {**metadata_of(record), **given}, tags_of(record))
     return JSONResponse({"meta": given})
 
 
 async def delete_metadata_item(os: OsRequest) -> Response:
     record, key = await server(os), os.request.path_params["key"]
-    if key not in record.tags:
+    kept = metadata_of(record)
+    if kept.pop(key, None) is None:
         raise OsError(404, "Metadata item was not found")
-    await _retagged(os, record, {k: v for k, v in record.tags.items() if k != key})
+    await _retagged(os, record, kept, tags_of(record))
+    return Response(status_code=204)
+
+
+async def tags(os: OsRequest) -> Response:
+    return JSONResponse({"tags": tags_of(await server(os))})
+
+
+async def set_tags(os: OsRequest) -> Response:
+    """PUT replaces the tags; DELETE removes them all."""
+    record = await server(os)
+    given = [] if os.request.method == "DELETE" else (await os.body()).get("tags")
+    if not isinstance(given, list) or len(given) > 50:
+        raise OsError(400, "Invalid input for field/attribute tags: a list of at most 50 tags is expected.")
+    wanted = sorted({_tag(t) for t in given})
+    await _retagged(os, record, metadata_of(record), wanted)
+    return Response(status_code=204) if os.request.method == "DELETE" else JSONResponse({"tags": wanted})
+
+
+async def tag(os: OsRequest) -> Response:
+    """GET answers whether the server has the tag, PUT adds it, DELETE removes it."""
+    record, given = await server(os), _tag(os.request.path_params["tag"])
+    has = tags_of(record)
+    if os.request.method in ("GET", "HEAD", "DELETE") and given not in has:
+        raise OsError(404, f"Tag {given} could not be found.")
+    if os.request.method == "PUT":
+        await _retagged(os, record, metadata_of(record), sorted({*has, given}))
+        return Response(status_code=201 if given not in has else 204)
+    if os.request.method == "DELETE":
+        await _retagged(os, record, metadata_of(record), [t for t in has if t != given])
     return Response(status_code=204)

@@ -79,6 +79,13 @@ async def test_a_server_lives_through_openstacksdk(stack: OpenStackWorld):
         await_status(conn, server.id, "ACTIVE")
         conn.compute.set_server_metadata(server, env="prod")
         assert conn.compute.get_server_metadata(server).metadata == {"team": "blue", "env": "prod"}
+        conn.compute.add_tag_to_server(server, "frontend")  # nova tags and metadata are kept apart
+        shown = conn.compute.get_server(server.id)
+        assert shown.tags == ["frontend"] and shown.metadata == {"team": "blue", "env": "prod"}
+        conn.compute.delete_server_metadata(server, ["team"])
+        conn.compute.remove_tag_from_server(server, "frontend")
+        shown = conn.compute.get_server(server.id)
+        assert shown.tags == [] and shown.metadata == {"env": "prod"}
         assert [s.id for s in conn.compute.servers(name="^web")] == [server.id]
         assert list(conn.compute.servers(name="^nope")) == []
         assert [s.id for s in conn.compute.servers(status="ACTIVE")] == [server.id]
