@@ -71,3 +71,31 @@ async def test_the_openstack_cli_issues_a_token_and_lists_the_catalog_and_projec
         assert refused.returncode == 1 and "401" in refused.stderr
 
     await asyncio.to_thread(run)
+
+
+async def test_junk_is_refused_in_keystone_s_shape(stack: OpenStackWorld):
+    def run() -> None:
+        url = f"{stack.auth_url}/v3/auth/tokens"
+        password = {"user": {"name": "alice", "domain": {"name": "Default"}, "password": stack.password}}
+        cases = [
+            (b"{not json", 400),
+            (b"[]", 400),
+            (b'{"auth": 7}', 400),
+            (b'{"auth": {"identity": {"methods": []}}}', 400),
+            (b'{"auth": {"identity": {"methods": ["totp"]}}}', 401),
+            (b'{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": 5}}}}}', 400),
+            (b'{"auth": {"identity": {"methods": ["token"], "token": {"id": "cgt_forged"}}}}', 401),
+            (b"x" * 2_000_000, 413),
+        ]
+        for body, status in cases:
+            answer = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
+            assert answer.status_code == status, (body[:80], answer.text[:200])
+            assert answer.json()["error"]["code"] == status
+        for scope in ({"domain": {"id": "default"}}, {"system": {"all": True}}, {"project": {"id": "p-nope"}}):
+            body = {"auth": {"identity": {"methods": ["password"], "password": password}, "scope": scope}}
+            answer = httpx.post(url, json=body)
+            assert answer.status_code == 401 and answer.json()["error"]["title"] == "Unauthorized", scope
+        assert httpx.get(f"{stack.auth_url}/v3/nowhere").json()["error"]["code"] == 404
+        assert httpx.put(f"{stack.auth_url}/v3/auth/tokens").json()["error"]["code"] == 405
+
+    await asyncio.to_thread(run)
