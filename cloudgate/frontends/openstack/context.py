@@ -14,14 +14,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cloudgate.core import Caller, Core
+from cloudgate.core.operations import Operation
 from cloudgate.errors import CloudgateError, NotFound
 from cloudgate.foreign_ids import from_uuid, to_uuid
-from cloudgate.frontends.openstack.errors import Family, OsError, from_core
+from cloudgate.frontends.openstack.errors import Family, OsError, from_code, from_core
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import MAX_PAGE, Match, ResourceQuery
 
 PREFIX = "/openstack"  # where the composition root mounts the front-end
 MAX_BODY_BYTES = 1_000_000
+SETTLE_SECONDS = 30.0  # how long a request waits for the cloud to take a create, or for a change to be done
 DEFAULT_REGION = "RegionOne"  # a region-less account's endpoints are in keystone's default region
 NOUNS: dict[Kind, str] = {
     Kind.INSTANCE: "Instance", Kind.VOLUME: "Volume", Kind.SNAPSHOT: "Snapshot", Kind.IMAGE: "Image",
@@ -64,15 +66,19 @@ class OsRequest:
     def param(self, name: str) -> str | None:
         return self.request.query_params.get(name)
 
-    async def body(self) -> dict[str, Any]:
-        """The JSON object the request carries; 400 in the service's shape for anything else."""
+    async def json(self) -> Any:
+        """The JSON value the request carries; 400 in the service's shape for anything else."""
         raw = await self.request.body()
         if len(raw) > MAX_BODY_BYTES:
             raise OsError(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
         try:
-            value = json.loads(raw or b"null")
+            return json.loads(raw or b"null")
         except (ValueError, UnicodeDecodeError):
             raise OsError(400, "Malformed request body: it is not JSON.") from None
+
+    async def body(self) -> dict[str, Any]:
+        """The JSON object the request carries; 400 in the service's shape for anything else."""
+        value = await self.json()
         if not isinstance(value, dict):
             raise OsError(400, "Malformed request body: a JSON object is expected.")
         return value
@@ -129,6 +135,22 @@ class OsRequest:
         more = page.next_cursor is not None and bool(records)
         return records, (self.os_id(records[-1]) if more else None)
 
+    # -- changing -------------------------------------------------------------------------------
+
+    async def create(self, kind: Kind, spec: dict[str, Any]) -> ResourceRecord:
+        """A new resource in the caller's project once the cloud took the request: what the cloud refuses at
+        once is refused in the service's fault shape, not left to vanish later."""
+        caller = self.scoped
+        record, operation = await self.call(self.core.operations.create, caller, kind,
+                                            {**spec, "account": self.project_id})  # fmt: skip
+        _succeeding(await self.call(self.core.operations.submitted, caller, operation.id, SETTLE_SECONDS))
+        return record
+
+    async def done(self, operation: Operation) -> None:
+        """Wait for a change the service answers only once made (a new name shown in the answer); its
+        failure in the service's fault shape."""
+        _succeeding(await self.call(self.core.operations.wait, self.scoped, operation.id, SETTLE_SECONDS))
+
     @staticmethod
     async def call(function: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
         """A call of the core, its errors in OpenStack's statuses."""
@@ -138,6 +160,12 @@ class OsRequest:
             raise OsError(404, exc.message) from exc
         except CloudgateError as exc:
             raise from_core(exc) from exc
+
+
+def _succeeding(operation: Operation) -> None:
+    if operation.state == "failed":
+        error = operation.error or {}
+        raise from_code(str(error.get("code", "operation_failed")), str(error.get("message", "the change failed")))
 
 
 Handler = Callable[[OsRequest], Awaitable[Response]]
