@@ -85,7 +85,7 @@ def image(os: OsRequest, record: ResourceRecord) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": uuid, "name": record.name, "status": STATUSES.get(record.state, "killed"),
         "visibility": _visibility(record), "protected": False, "os_hidden": False,
-        "owner": os.project_id if record.account_id else None, "min_disk": record.attrs.get("min_disk_gb") or 0,
+        "owner": record.account_id, "min_disk": record.attrs.get("min_disk_gb") or 0,
         "min_ram": 0, "size": None, "virtual_size": None, "checksum": None, "os_hash_algo": None,
         "os_hash_value": None, "disk_format": None, "container_format": None, "tags": tags_of(record),
         "created_at": when(record.created_at, fraction=False), "updated_at": when(record.updated_at, fraction=False),

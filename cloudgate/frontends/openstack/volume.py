@@ -30,6 +30,8 @@ SNAPSHOT_STATUSES: dict[str, str] = {
 UNDER_WAY: dict[str, str] = {"destroy": "deleting", "attach": "attaching", "detach": "detaching"}
 ATTACHED = frozenset({"attaching", "in_use", "detaching"})
 DEFAULT_TYPE = "__DEFAULT__"  # cinder's type of a volume created without one
+# cinder's fields that an OpenStack cloud reports and no other says: shown from the cloud's own volume then.
+CINDER_FIELDS = ("description", "bootable", "encrypted", "multiattach", "volume_type")
 
 # Fields of a create, and the sources of a new volume the gateway cannot make one from.
 VOLUME_FIELDS = frozenset({"size", "name", "display_name", "description", "display_description", "availability_zone",
@@ -114,7 +116,7 @@ def volume(os: OsRequest, record: ResourceRecord, rel: Related, doing: str | Non
             "id": uuid, "attachment_id": uuid, "volume_id": uuid, "server_id": os.os_id(server),
             "host_name": None, "device": attrs.get("device"), "attached_at": when(record.updated_at, fraction=False),
         })  # fmt: skip
-    return {
+    body = {
         "id": uuid, "name": record.name, "description": attrs.get("description"),
         "status": UNDER_WAY.get(doing or "") or VOLUME_STATUSES.get(record.state, "error"),
         "size": attrs.get("size_gb"), "availability_zone": zone.name if zone else attrs.get("datacenter"),
@@ -126,6 +128,9 @@ def volume(os: OsRequest, record: ResourceRecord, rel: Related, doing: str | Non
         "os-vol-tenant-attr:tenant_id": os.project_id, "volume_image_metadata": {},
         "links": links(os, "volumes", record),
     }  # fmt: skip
+    if record.cloud == "openstack":
+        body |= {key: record.cloud_attrs[key] for key in CINDER_FIELDS if key in record.cloud_attrs}
+    return body
 
 
 async def _shown(os: OsRequest, records: list[ResourceRecord]) -> list[dict[str, Any]]:

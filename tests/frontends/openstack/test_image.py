@@ -11,24 +11,28 @@ import openstack.exceptions
 import pytest
 
 from cloudgate.core import Caller
+from cloudgate.foreign_ids import to_uuid
 from cloudgate.model import Kind
+from tests.frontends.conftest import ADMIN
 from tests.frontends.openstack.conftest import OpenStackWorld
 from tests.services.served import wait_for
 
 PUBLIC = {"ubuntu-24.04", "debian-12", "rocky-9", "windows-2022"}  # the sim's public images
 
 
-async def _server_image(stack: OpenStackWorld, name: str) -> str:
-    """An image of the project made from one of its servers, through the core (as nova's createImage does)."""
+async def _server_image(stack: OpenStackWorld, name: str, caller: Caller | None = None, project: str = "") -> str:
+    """An image of a project (alice's by default) made from one of its servers, through the core (as nova's
+    createImage does)."""
     core = stack.served.gateway.core
-    alice = Caller(await core.auth.verify(stack.user, stack.password), account_id=stack.project)
-    spec = {"account": stack.project, "name": "web", "flavor": "s1.tiny", "image": "ubuntu-24.04",
+    project = project or stack.project
+    caller = caller or Caller(await core.auth.verify(stack.user, stack.password), account_id=project)
+    spec = {"account": project, "name": "web", "flavor": "s1.tiny", "image": "ubuntu-24.04",
             "datacenter": "sim-east-a"}  # fmt: skip
-    server, made = await core.operations.create(alice, Kind.INSTANCE, spec)
-    assert (await core.operations.wait(alice, made.id, 30)).state == "succeeded"
-    image, made = await core.operations.create(alice, Kind.IMAGE, {"account": stack.project, "name": name,
-                                                                   "instance": server.id})  # fmt: skip
-    assert (await core.operations.wait(alice, made.id, 30)).state == "succeeded"
+    server, made = await core.operations.create(caller, Kind.INSTANCE, spec)
+    assert (await core.operations.wait(caller, made.id, 30)).state == "succeeded"
+    image, made = await core.operations.create(caller, Kind.IMAGE, {"account": project, "name": name,
+                                                                    "instance": server.id})  # fmt: skip
+    assert (await core.operations.wait(caller, made.id, 30)).state == "succeeded"
     return image.id
 
 
@@ -95,6 +99,10 @@ async def test_an_image_made_from_a_server_is_renamed_tagged_and_deleted(stack: 
 
 
 async def test_what_glance_here_refuses(stack: OpenStackWorld):
+    core = stack.served.gateway.core
+    (other,) = [a.row.id for a in await core.accounts.list(ADMIN) if a.row.id != stack.project]
+    theirs = to_uuid(await _server_image(stack, "theirs", ADMIN, other))
+
     def run() -> None:
         conn = stack.connect()
         token = conn.session.get_token()
@@ -118,6 +126,14 @@ async def test_what_glance_here_refuses(stack: OpenStackWorld):
         assert stack.cli_run("image", "delete", public.id).returncode == 1
         data = httpx.get(f"{base}/v2/images/{public.id}/file", headers=headers)
         assert data.status_code == 403 and "stores no image data" in data.text
+        for path in (f"/v2/images/{theirs}", f"/v2/images/{theirs}/file"):
+            another = httpx.get(f"{base}{path}", headers=headers)
+            assert another.status_code == 404 and f"No image found with ID {theirs}" in another.text
+        assert httpx.delete(f"{base}/v2/images/{theirs}", headers=headers).status_code == 404
+        assert "theirs" not in {image["Name"] for image in stack.cli("image", "list", "-f", "json")}
+        for paging in ({"limit": "-1"}, {"limit": "many"}, {"marker": "not-an-id"}):
+            junk_page = httpx.get(f"{base}/v2/images", params=paging, headers=headers)
+            assert junk_page.status_code == 400 and "<h1>400 Bad Request</h1>" in junk_page.text
         bad_status = httpx.get(f"{base}/v2/images", params={"status": "melting"}, headers=headers)
         assert bad_status.status_code == 400 and "Invalid status value" in bad_status.text
         bad_sort = httpx.get(f"{base}/v2/images", params={"sort_key": "colour"}, headers=headers)
