@@ -53,9 +53,9 @@ def versioned(handler: Handler) -> Handler:
     """A route of the project's API: the microversion checked and answered, the URL's project the token's."""
 
     async def run(os: OsRequest) -> Response:
-        minor = _minor(os)
-        if os.request.path_params.get("project_id") != os.project_id:
+        if os.request.path_params.get("project_id") != os.project_id:  # the token is checked first
             raise OsError(403, "The project in the URL is not the one the token is scoped to.")
+        minor = _minor(os)
         response = await handler(os)
         response.headers[VERSION_HEADER] = f"volume 3.{minor}"
         response.headers["Vary"] = VERSION_HEADER

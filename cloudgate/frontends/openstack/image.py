@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from starlette.responses import JSONResponse, Response
 
+from cloudgate.foreign_ids import from_uuid
 from cloudgate.frontends.openstack.context import OsRequest, when
 from cloudgate.frontends.openstack.errors import Family, OsError
 from cloudgate.frontends.openstack.service import Endpoint, Service, delete, get, patch, post, put
@@ -38,9 +39,13 @@ VISIBILITIES = ("public", "private", "shared", "community", "all")
 # glance's fields that an OpenStack cloud reports and no other says: shown from the cloud's own image then.
 GLANCE_FIELDS = ("disk_format", "container_format", "size", "virtual_size", "checksum", "os_hash_algo",
                  "os_hash_value", "min_ram")  # fmt: skip
-# Query parameters glance reads itself; any other is a filter on a custom image property, which no image here has.
-PARAMETERS = frozenset({"limit", "marker", "sort", "sort_key", "sort_dir", "name", "status", "visibility", "owner",
-                        "tag", "os_hidden", "member_status", "protected"})  # fmt: skip
+# The image properties the gateway knows -> the generic attribute each is (shown, and filtered on, as glance does).
+PROPERTIES: dict[str, str] = {"os_type": "os"}
+# Query parameters glance reads itself; any other filters on an image property, and one unknown here matches none.
+PARAMETERS = frozenset({"limit", "marker", "sort", "sort_key", "sort_dir", "id", "name", "status", "visibility",
+                        "owner", "tag", "os_hidden", "member_status", "protected"})  # fmt: skip
+# glance's filters on what the gateway does not know of an image (its size) or cannot compare (times): refused.
+UNFILTERED = frozenset({"size_min", "size_max", "created_at", "updated_at"})
 # The paths of a JSON-patch the gateway changes (an image's other attributes are the cloud's).
 PATCHABLE = frozenset({"/name", "/tags"})
 UNSUPPORTED = "the gateway stores no image data: images are made from servers (`openstack server image create`)"
@@ -93,8 +98,7 @@ def image(os: OsRequest, record: ResourceRecord) -> dict[str, Any]:
     }  # fmt: skip
     if record.cloud == "openstack":
         body |= {key: record.cloud_attrs[key] for key in GLANCE_FIELDS if key in record.cloud_attrs}
-    if record.attrs.get("os"):
-        body["os_type"] = record.attrs["os"]
+    body |= {name: record.attrs[attr] for name, attr in PROPERTIES.items() if record.attrs.get(attr)}
     return body
 
 
@@ -125,9 +129,17 @@ def _sort(os: OsRequest) -> tuple[SortKey, ...]:
 def _filters(os: OsRequest) -> tuple[list[Match], list[TagMatch]] | None:
     """The query glance's filters make; None when they match no image here."""
     params = os.request.query_params
-    if set(params) - PARAMETERS:
-        return None  # a custom property filter: the gateway keeps no image properties
-    matches: list[Match] = []
+    refused = sorted(UNFILTERED & set(params))
+    if refused:
+        raise OsError(400, f"Images are not filtered by {refused[0]} here.")
+    if set(params) - PARAMETERS - PROPERTIES.keys():
+        return None
+    matches = [Match(f"attrs.{attr}", (params[name],)) for name, attr in PROPERTIES.items() if name in params]
+    if params.get("id") is not None:
+        wanted = params["id"].removeprefix("in:").split(",")
+        matches.append(Match("id", tuple(found for found in map(from_uuid, wanted) if found is not None)))
+        if not matches[-1].values:
+            return None
     if params.get("name") is not None:
         matches.append(Match("name", (params["name"],)))
     status = params.get("status")

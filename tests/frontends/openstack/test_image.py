@@ -69,6 +69,14 @@ async def test_the_sdk_pages_images_by_marker(stack: OpenStackWorld):
         assert [image["name"] for image in rest["images"]] == sorted(PUBLIC)[3:] and "next" not in rest
         assert [image.name for image in conn.image.images(limit=1, sort="name:desc")] == sorted(PUBLIC, reverse=True)
         assert [image.name for image in conn.image.images(status="active", visibility="public", tag=["none"])] == []
+        windows = conn.image.get_image(next(iter(conn.image.images(name="windows-2022"))).id)
+        assert windows.os_type == "windows" and windows.min_disk == 40
+        assert [image.name for image in conn.image.images(id=windows.id)] == ["windows-2022"]
+        for query, names in (({"os_type": "windows"}, ["windows-2022"]), ({"hw_firmware_type": "uefi"}, [])):
+            found = httpx.get(url, params=query, headers={"X-Auth-Token": token}).json()["images"]
+            assert [image["name"] for image in found] == names
+        refused = httpx.get(url, params={"size_min": 1}, headers={"X-Auth-Token": token})
+        assert refused.status_code == 400 and "not filtered by size_min" in refused.text
 
     await asyncio.to_thread(run)
 
