@@ -171,6 +171,13 @@ async def _default_zone(os: OsRequest) -> str:
     return found[0].name
 
 
+async def _zone_of(os: OsRequest, snapshot: ResourceRecord) -> str | None:
+    """The zone of the volume a snapshot is of: cinder restores a snapshot there unless told otherwise."""
+    rel = await os.call(os.core.resources.related, os.scoped, [snapshot])
+    source = rel.of(snapshot, Kind.VOLUME, snapshot.attrs.get("volume"))
+    return (await _shown(os, [source]))[0]["availability_zone"] if source else None
+
+
 async def create_volume(os: OsRequest) -> Response:
     section = await _section(os, "volume", VOLUME_FIELDS)
     given = sorted(field for field in UNSUPPORTED_SOURCES if section.get(field) is not None)
@@ -180,13 +187,15 @@ async def create_volume(os: OsRequest) -> Response:
     if section.get("multiattach") not in (None, False):
         raise OsError(400, "Invalid input received: multiattach volumes are not supported here.")
     spec: dict[str, Any] = {"name": _text(section, "name", "display_name") or ""}
+    zone = _text(section, "availability_zone")
     if section.get("snapshot_id") is not None:
         snapshot = await os.one(Kind.SNAPSHOT, str(section["snapshot_id"]))
         spec["snapshot"] = snapshot.id
         spec["size_gb"] = snapshot.attrs.get("size_gb")
+        zone = zone or await _zone_of(os, snapshot)
     if section.get("size") is not None or "size_gb" not in spec:
         spec["size_gb"] = _size(section.get("size"), "size")
-    spec["datacenter"] = _text(section, "availability_zone") or await _default_zone(os)
+    spec["datacenter"] = zone or await _default_zone(os)
     description = _text(section, "description", "display_description")
     if description:
         spec["description"] = description

@@ -31,7 +31,10 @@ async def test_the_cli_creates_extends_snapshots_and_deletes_a_volume(stack: Ope
         zones = stack.cli("availability", "zone", "list", "--volume", "-f", "json")
         assert {zone["Zone Name"] for zone in zones} == {"sim-east-a", "sim-east-b", "sim-east-c"}
         assert {zone["Zone Status"] for zone in zones} == {"available"}
-        assert [t["Name"] for t in stack.cli("volume", "type", "list", "-f", "json")] == ["__DEFAULT__"]
+        (default,) = stack.cli("volume", "type", "list", "-f", "json")
+        assert default["Name"] == "__DEFAULT__" and default["Is Public"] is True
+        assert stack.cli("volume", "type", "show", "__DEFAULT__", "-f", "json")["id"] == default["ID"]
+        assert stack.cli("volume", "type", "show", default["ID"], "-f", "json")["name"] == "__DEFAULT__"
         made = stack.cli("volume", "create", "--size", "1", "--availability-zone", "sim-east-b", "--property",
                          "team=web", "data", "-f", "json")  # fmt: skip
         assert made["status"] == "creating" and made["size"] == 1 and made["availability_zone"] == "sim-east-b"
@@ -53,10 +56,14 @@ async def test_the_cli_creates_extends_snapshots_and_deletes_a_volume(stack: Ope
         assert [(s["Name"], s["Status"], s["Size"]) for s in snapshots] == [("nightly", "available", 2)]
         stack.cli_run("volume", "snapshot", "set", "--name", "weekly", "nightly").check_returncode()
         assert stack.cli("volume", "snapshot", "show", snap["id"], "-f", "json")["name"] == "weekly"
+        restored = stack.cli("volume", "create", "--snapshot", "weekly", "restored", "-f", "json")
+        assert restored["size"] == 2 and restored["availability_zone"] == "sim-east-b"  # the snapshot's volume's
+        wait_for(lambda: _volume(stack, "restored", status="available", size=2), SETTLE, "the restored volume")
+        stack.cli_run("volume", "delete", "restored").check_returncode()
         stack.cli_run("volume", "snapshot", "delete", "weekly").check_returncode()
         wait_for(lambda: not stack.cli("volume", "snapshot", "list", "-f", "json"), SETTLE, "the snapshot to go")
         stack.cli_run("volume", "delete", "data-2").check_returncode()
-        wait_for(lambda: not stack.cli("volume", "list", "-f", "json"), SETTLE, "the volume to go")
+        wait_for(lambda: not stack.cli("volume", "list", "-f", "json"), SETTLE, "the volumes to go")
 
     await asyncio.to_thread(run)
 
@@ -175,6 +182,10 @@ async def test_what_cinder_here_refuses(stack: OpenStackWorld):
         _fault(httpx.get(f"{other}/volumes", headers=headers), 403, "forbidden")
         _fault(httpx.get(f"{url}/volumes", headers={"X-Auth-Token": "cgt_forged"}), 401, "unauthorized")
 
+        types = f"{url}/types"
+        default = httpx.get(f"{types}/default", headers=headers).json()["volume_type"]
+        assert default["name"] == "__DEFAULT__" and default == httpx.get(types, headers=headers).json()["volume_types"][0]
+        _fault(httpx.get(f"{types}/gold", headers=headers), 404, "itemNotFound")
         root = url.split("/v3/")[0]
         listed = httpx.get(f"{root}/")
         assert listed.status_code == 300 and listed.json()["versions"][0]["version"] == "3.70"
