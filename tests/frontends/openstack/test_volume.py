@@ -129,7 +129,8 @@ def _fault(response: httpx.Response, status: int, name: str) -> str:
     "body", [b"{not json", b"[]", b'{"volume": {"size": -1}}', b'{"volume": {"size": 0}}',
              b'{"volume": {"size": 10000000000}}', b'{"volume": {"size": "big"}}', b'{"volume": {"size": true}}',
              b'{"volume": {"size": 1, "colour": "blue"}}', b'{"volume": {"size": 1, "imageRef": "x"}}',
-             b'{"volume": {"size": 1, "metadata": ["a"]}}', b'{"volume": {"size": 1, "availability_zone": 5}}'],
+             b'{"volume": {"size": 1, "metadata": ["a"]}}', b'{"volume": {"size": 1, "availability_zone": 5}}',
+             b'{"volume": {"size": "' + b"9" * 5000 + b'"}}', b'{"volume": {"size": 1, "name": ["x"]}}'],
 )  # fmt: skip
 async def test_junk_volume_creates_are_bad_requests(stack: OpenStackWorld, body: bytes):
     def run() -> None:
