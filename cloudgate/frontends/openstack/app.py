@@ -16,32 +16,42 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from cloudgate.core import Caller, Core, CoreSource
 from cloudgate.errors import CloudgateError
-from cloudgate.frontends.openstack import compute, identity
+from cloudgate.frontends.openstack import block_storage, compute, identity, image
 from cloudgate.frontends.openstack.context import Handler, OsRequest
-from cloudgate.frontends.openstack.errors import Family, OsError, fault, from_core
-from cloudgate.frontends.openstack.microversions import MicroversionMiddleware
+from cloudgate.frontends.openstack.errors import OsError, fault, from_core
 from cloudgate.frontends.openstack.service import Endpoint, Service
 from cloudgate.serving.request_ids import RequestIds, request_id
 
 log = logging.getLogger("cloudgate.openstack")
 
-SERVICES: tuple[Service, ...] = (identity.SERVICE, compute.SERVICE)
+SERVICES: tuple[Service, ...] = (identity.SERVICE, compute.SERVICE, image.SERVICE, block_storage.SERVICE)
 
 
-def _run(core_source: CoreSource, family: Family, endpoint: Endpoint) -> Handler | object:
+def _run(core_source: CoreSource, service: Service, endpoint: Endpoint) -> Handler | object:
+    """The endpoint's handler behind the token check and, where the service has them, the negotiation of the
+    microversion (after the token, as the services' pipelines check them), answered on every response."""
+    family, versions = service.family, service.microversions
+
     async def run(request: Request) -> Response:
         rid = request_id(request.scope)
+        version = None
         try:
             core = core_source()
             caller = None if endpoint.public else await _caller(core, request, rid)
-            return await endpoint.handler(OsRequest(core, caller, request, rid, family))
+            version = versions.requested(request.headers) if versions else None
+            response = await endpoint.handler(OsRequest(core, caller, request, rid, family, version or (0, 0)))
         except OsError as exc:
-            return fault(family, exc)
+            response = fault(family, exc)
         except CloudgateError as exc:
-            return fault(family, from_core(exc))
+            response = fault(family, from_core(exc))
         except Exception:
             log.exception("OpenStack request %s failed", rid)
-            return fault(family, OsError(500, "An unexpected error prevented the server from fulfilling the request."))
+            response = fault(
+                family, OsError(500, "An unexpected error prevented the server from fulfilling the request.")
+            )
+        if versions is not None and version is not None:
+            versions.answer(response.headers, version)
+        return response
 
     return run
 
@@ -56,7 +66,7 @@ async def _caller(core: Core, request: Request, rid: str) -> Caller:
 
 def _service_app(core_source: CoreSource, service: Service) -> Starlette:
     routes = [
-        Route(endpoint.path, _run(core_source, service.family, endpoint), methods=list(endpoint.methods))  # type: ignore[arg-type]
+        Route(endpoint.path, _run(core_source, service, endpoint), methods=list(endpoint.methods))  # type: ignore[arg-type]
         for endpoint in service.endpoints
     ]
 
@@ -65,10 +75,7 @@ def _service_app(core_source: CoreSource, service: Service) -> Starlette:
         message = {404: "The resource could not be found.", 405: "The method is not allowed for this resource."}
         return fault(service.family, OsError(status, message.get(status, "The request could not be served.")))
 
-    middleware = []
-    if service.microversions is not None:
-        middleware.append(Middleware(MicroversionMiddleware, versions=service.microversions, family=service.family))
-    return Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: refused})
+    return Starlette(routes=routes, exception_handlers={HTTPException: refused})
 
 
 def create_openstack_app(core_source: CoreSource) -> Starlette:

@@ -21,9 +21,9 @@ from cloudgate.frontends.openstack.errors import Family, OsError, from_code, fro
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import MAX_PAGE, Match, ResourceQuery
 
-SETTLE_SECONDS = 60.0  # how long a change the API answers only when done waits for its operation
 PREFIX = "/openstack"  # where the composition root mounts the front-end
 MAX_BODY_BYTES = 1_000_000
+SETTLE_SECONDS = 60.0  # how long a request waits for the cloud to take a create, or for a change to be done
 DEFAULT_REGION = "RegionOne"  # a region-less account's endpoints are in keystone's default region
 NOUNS: dict[Kind, str] = {
     Kind.INSTANCE: "Instance", Kind.VOLUME: "Volume", Kind.SNAPSHOT: "Snapshot", Kind.IMAGE: "Image",
@@ -45,6 +45,7 @@ class OsRequest:
     request: Request
     request_id: str
     family: Family
+    microversion: tuple[int, int] = (0, 0)  # negotiated, for the services that have microversions
 
     @property
     def scoped(self) -> Caller:
@@ -63,24 +64,22 @@ class OsRequest:
         host = self.request.headers.get("host") or f"{self.request.url.hostname}:{self.request.url.port}"
         return f"{self.request.url.scheme}://{host}{PREFIX}"
 
-    @property
-    def microversion(self) -> tuple[int, int]:
-        """The microversion negotiated for the request (services without microversions: (0, 0))."""
-        major, minor = self.request.scope.get("state", {}).get("microversion", (0, 0))
-        return int(major), int(minor)
-
     def param(self, name: str) -> str | None:
         return self.request.query_params.get(name)
 
-    async def body(self) -> dict[str, Any]:
-        """The JSON object the request carries; 400 in the service's shape for anything else."""
+    async def json(self) -> Any:
+        """The JSON value the request carries; 400 in the service's shape for anything else."""
         raw = await self.request.body()
         if len(raw) > MAX_BODY_BYTES:
             raise OsError(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
         try:
-            value = json.loads(raw or b"null")
+            return json.loads(raw or b"null")
         except (ValueError, UnicodeDecodeError):
             raise OsError(400, "Malformed request body: it is not JSON.") from None
+
+    async def body(self) -> dict[str, Any]:
+        """The JSON object the request carries; 400 in the service's shape for anything else."""
+        value = await self.json()
         if not isinstance(value, dict):
             raise OsError(400, "Malformed request body: a JSON object is expected.")
         return value
@@ -158,23 +157,21 @@ class OsRequest:
         """The request's own URL with `marker` set: the link to the next page."""
         return str(self.request.url.include_query_params(marker=marker))
 
-    async def network(self, os_id: str) -> ResourceRecord:
-        """The subnet a neutron network id names: a network here is one subnet."""
-        return await self.one(Kind.SUBNET, os_id)
+    # -- changing -------------------------------------------------------------------------------
 
-    @staticmethod
-    def failed(operation: Operation) -> Operation:
-        """The operation, unless it failed: then its error in the services' statuses."""
-        if operation.state == "failed":
-            error = operation.error or {}
-            raise from_code(
-                str(error.get("code", "operation_failed")), str(error.get("message", "the operation failed"))
-            )
-        return operation
+    async def create(self, kind: Kind, spec: dict[str, Any]) -> ResourceRecord:
+        """A new resource in the caller's project once the cloud took the request: what the cloud refuses at
+        once is refused in the service's fault shape, not left to vanish later."""
+        caller = self.scoped
+        record, operation = await self.call(self.core.operations.create, caller, kind,
+                                            {**spec, "account": self.project_id})  # fmt: skip
+        succeeding(await self.call(self.core.operations.submitted, caller, operation.id, SETTLE_SECONDS))
+        return record
 
-    async def settle(self, operation: Operation) -> Operation:
-        """The operation once done (for what the API answers only when done); its failure as an error."""
-        return self.failed(await self.call(self.core.operations.wait, self.scoped, operation.id, SETTLE_SECONDS))
+    async def done(self, operation: Operation) -> Operation:
+        """Wait for a change the service answers only once made (a new name shown in the answer); its
+        failure in the service's fault shape."""
+        return succeeding(await self.call(self.core.operations.wait, self.scoped, operation.id, SETTLE_SECONDS))
 
     @staticmethod
     async def call(function: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
@@ -185,6 +182,14 @@ class OsRequest:
             raise OsError(404, exc.message) from exc
         except CloudgateError as exc:
             raise from_core(exc) from exc
+
+
+def succeeding(operation: Operation) -> Operation:
+    """The operation, unless it failed: then its error in the services' statuses."""
+    if operation.state == "failed":
+        error = operation.error or {}
+        raise from_code(str(error.get("code", "operation_failed")), str(error.get("message", "the change failed")))
+    return operation
 
 
 Handler = Callable[[OsRequest], Awaitable[Response]]

@@ -72,12 +72,12 @@ NEUTRON_TYPES: dict[int, str] = {
 
 
 def from_core(error: CloudgateError) -> OsError:
-    return OsError(STATUSES.get(error.code, 500), error.message)
+    return from_code(error.code, error.message)
 
 
 def from_code(code: str, message: str) -> OsError:
-    """A failed operation's error (its core code and message) in the services' statuses."""
-    return OsError(STATUSES.get(code, 409), message)
+    """A core error by its code (a failed operation's error holds its code and message only)."""
+    return OsError(STATUSES.get(code, 500), message)
 
 
 def fault(family: Family, error: OsError) -> Response:

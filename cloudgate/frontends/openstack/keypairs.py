@@ -70,7 +70,7 @@ async def create(os: OsRequest) -> Response:
     if public_key is not None:
         spec["public_key"] = public_key.strip()
     record, operation = await os.call(os.core.operations.create, os.scoped, Kind.KEYPAIR, spec)
-    done = await os.settle(operation)
+    done = await os.done(operation)
     made = await os.call(os.core.resources.get, os.scoped, record.id, Kind.KEYPAIR)
     doc = {**_doc(os, made, detail=False), "user_id": os.scoped.client_id}
     if public_key is None and (done.result or {}).get("private_key"):
@@ -80,5 +80,5 @@ async def create(os: OsRequest) -> Response:
 
 async def delete(os: OsRequest) -> Response:
     record = await _one(os)
-    await os.settle(await os.call(os.core.operations.destroy, os.scoped, record.id, Kind.KEYPAIR))
+    await os.done(await os.call(os.core.operations.destroy, os.scoped, record.id, Kind.KEYPAIR))
     return Response(status_code=204 if os.microversion >= (2, 2) else 202)

@@ -1,6 +1,6 @@
 """Microversions as nova and cinder negotiate them: the version a request asks for (`OpenStack-API-Version:
 <service> X.Y`, the service's legacy header, or `latest`), checked against the range the service declares,
-and answered in the same headers on every response, faults included."""
+and answered in the same headers."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import re
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cloudgate.frontends.openstack.errors import Family, OsError, fault
+from cloudgate.frontends.openstack.errors import OsError
 
 Version = tuple[int, int]
 _FORM = re.compile(r"^(\d{1,4})\.(\d{1,4})$")
@@ -53,31 +52,9 @@ class Microversions:
                                f"and maximum is {self.text(self.maximum)}.")  # fmt: skip
         return version
 
-
-class MicroversionMiddleware:
-    """Negotiates each request's microversion (kept in the request's state as `microversion`)."""
-
-    def __init__(self, app: ASGIApp, versions: Microversions, family: Family):
-        self.app, self.versions, self.family = app, versions, family
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        try:
-            version = self.versions.requested(Headers(scope=scope))
-        except OsError as exc:
-            await fault(self.family, exc)(scope, receive, send)
-            return
-        scope.setdefault("state", {})["microversion"] = version
-        text = self.versions.text(version)
-
-        async def answered(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["OpenStack-API-Version"] = f"{self.versions.service} {text}"
-                headers[self.versions.legacy_header] = text
-                headers.append("Vary", f"OpenStack-API-Version, {self.versions.legacy_header}")
-            await send(message)
-
-        await self.app(scope, receive, answered)
+    def answer(self, headers: MutableHeaders, version: Version) -> None:
+        """The negotiated version in the response's headers, as the services answer it."""
+        text = self.text(version)
+        headers["OpenStack-API-Version"] = f"{self.service} {text}"
+        headers[self.legacy_header] = text
+        headers["Vary"] = f"OpenStack-API-Version, {self.legacy_header}"

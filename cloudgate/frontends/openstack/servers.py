@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from cloudgate.core.resources import Related
-from cloudgate.frontends.openstack.context import OsRequest, when
+from cloudgate.foreign_ids import from_uuid, to_uuid
+from cloudgate.frontends.openstack.context import OsRequest, succeeding, when
 from cloudgate.frontends.openstack.errors import OsError
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import Match, ResourceQuery
@@ -247,7 +249,8 @@ def _ref_id(value: str) -> str:
 
 
 async def _network_spec(os: OsRequest, networks: Any) -> dict[str, Any]:
-    """The subnet a create's `networks` names (a network is a subnet here); none for auto and none."""
+    """The subnet a create's `networks` puts the server on: the project's one network leaves the choice to
+    the cloud, unless a `fixed_ip` names a subnet's range (or the network given is a subnet's id)."""
     if networks in (None, "auto", "none"):
         return {}
     if not isinstance(networks, list) or len(networks) > 1 or not all(isinstance(n, dict) for n in networks):
@@ -260,7 +263,29 @@ async def _network_spec(os: OsRequest, networks: Any) -> dict[str, Any]:
         raise OsError(400, "Ports cannot be given: name the network ({'uuid': …}) and the cloud assigns the port.")
     if not isinstance(wanted.get("uuid"), str):
         raise OsError(400, "Invalid input for field/attribute networks: each network needs its 'uuid'.")
-    return {"subnet": (await os.network(wanted["uuid"])).id}
+    subnets = await os.listing(ResourceQuery(kind=Kind.SUBNET, matches=(Match("state", ("available",)),)))
+    if wanted["uuid"] != to_uuid(os.project_id):  # the project's one network (see network.py)
+        named = [s for s in subnets if os.os_id(s) == wanted["uuid"]]
+        if not named:
+            raise OsError(400, f"Network {wanted['uuid'][:100]} could not be found.")
+        return {"subnet": named[0].id}
+    if not isinstance(wanted.get("fixed_ip"), str):
+        return {}
+    try:
+        address = ipaddress.ip_address(wanted["fixed_ip"])
+    except ValueError:
+        raise OsError(400, f"Invalid fixed IP address ({wanted['fixed_ip'][:60]})") from None
+    holding = [s for s in subnets if _holds(s, address)]
+    if not holding:
+        raise OsError(400, f"Fixed IP {address} is in none of the network's subnets.")
+    return {"subnet": holding[0].id}
+
+
+def _holds(subnet: ResourceRecord, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    try:
+        return address in ipaddress.ip_network(str(subnet.attrs.get("cidr")), strict=False)
+    except ValueError:
+        return False
 
 
 async def create(os: OsRequest) -> Response:
@@ -293,7 +318,7 @@ async def create(os: OsRequest) -> Response:
             isinstance(g, dict) and isinstance(g.get("name"), str) for g in groups
         ):
             raise OsError(400, "Invalid input for field/attribute security_groups: a list of {'name': …} is expected.")
-        spec["security_groups"] = [g["name"] for g in groups]
+        spec["security_groups"] = [await _group(os, g["name"]) for g in groups]
     given_tags = body.get("tags", [])
     if not isinstance(given_tags, list) or len(given_tags) > 50:
         raise OsError(400, "Invalid input for field/attribute tags: a list of at most 50 tags is expected.")
@@ -310,7 +335,7 @@ async def create(os: OsRequest) -> Response:
                 os.core.operations.create, os.scoped, Kind.INSTANCE, {**spec, "name": named}
             )
             done = await os.call(os.core.operations.submitted, os.scoped, operation.id, SETTLE_SECONDS)
-            os.failed(done)
+            succeeding(done)
         except OsError:
             if len(created) >= least:
                 break  # nova builds as many as it can between min_count and max_count
@@ -325,6 +350,13 @@ async def create(os: OsRequest) -> Response:
     doc = {"id": os.os_id(first), "links": links, "OS-DCF:diskConfig": "MANUAL",
            "security_groups": [{"name": g} for g in spec.get("security_groups", [])]}  # fmt: skip
     return JSONResponse({"server": doc}, status_code=202, headers={"Location": links[0]["href"]})
+
+
+async def _group(os: OsRequest, given: str) -> str:
+    """A security group as the create names it: by name, or by neutron's id (as the openstack CLI sends it)."""
+    if from_uuid(given) is None:
+        return given
+    return (await os.one(Kind.SECURITY_GROUP, given)).id
 
 
 async def _zone(os: OsRequest, given: Any) -> str:
@@ -371,7 +403,7 @@ async def update(os: OsRequest) -> Response:
         raise OsError(400, "Invalid input for field/attribute server: only name can be changed.")
     if "name" in body:
         name = _text(body, "name")
-        await os.settle(await os.call(os.core.operations.edit, os.scoped, record.id, {"name": name}, Kind.INSTANCE))
+        await os.done(await os.call(os.core.operations.edit, os.scoped, record.id, {"name": name}, Kind.INSTANCE))
     return await show(os)
 
 
@@ -420,7 +452,7 @@ async def _create_image(os: OsRequest, record: ResourceRecord, value: Any) -> Re
     if metadata:
         spec["tags"] = metadata
     image, operation = await os.call(os.core.operations.create, os.scoped, Kind.IMAGE, spec)
-    os.failed(await os.call(os.core.operations.submitted, os.scoped, operation.id, SETTLE_SECONDS))
+    succeeding(await os.call(os.core.operations.submitted, os.scoped, operation.id, SETTLE_SECONDS))
     location = f"{os.root}/image/v2/images/{os.os_id(image)}"
     return JSONResponse({"image_id": os.os_id(image)}, status_code=202, headers={"Location": location})
 
@@ -431,7 +463,7 @@ async def _create_image(os: OsRequest, record: ResourceRecord, value: Any) -> Re
 async def _retagged(os: OsRequest, record: ResourceRecord, metadata: dict[str, str], tags: list[str]) -> None:
     wanted = {**metadata, **dict.fromkeys(tags, "")}
     if wanted != record.tags:
-        await os.settle(await os.call(os.core.operations.edit, os.scoped, record.id, {"tags": wanted}, Kind.INSTANCE))
+        await os.done(await os.call(os.core.operations.edit, os.scoped, record.id, {"tags": wanted}, Kind.INSTANCE))
 
 
 async def metadata(os: OsRequest) -> Response:
