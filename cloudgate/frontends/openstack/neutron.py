@@ -50,7 +50,7 @@ async def find(os: OsRequest, kind: Kind, os_id: str) -> ResourceRecord:
         if exc.status == 404:
             raise not_found(kind, os_id) from None
         raise
-    if record.account_id != os.project_id or record.state in GONE_STATES:
+    if record.state in GONE_STATES:
         raise not_found(kind, os_id)
     return record
 

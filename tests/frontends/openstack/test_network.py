@@ -86,3 +86,155 @@ async def test_the_cli_creates_security_groups_and_rules(stack: OpenStackWorld):
         assert "web" not in {g["Name"] for g in stack.cli("security", "group", "list", "-f", "json")}
 
     await asyncio.to_thread(run)
+
+
+async def _other_project(stack: OpenStackWorld) -> str:
+    """The project alice never proved (the admin's only)."""
+    (other,) = [a.row.id for a in await stack.served.gateway.core.accounts.list(ADMIN) if a.row.id != stack.project]
+    return other
+
+
+def _neutron_error(answer: httpx.Response, status: int, neutron_type: str | None = None) -> str:
+    assert answer.status_code == status, answer.text
+    fault = answer.json()["NeutronError"]
+    assert neutron_type in (None, fault["type"]), fault
+    return fault["message"]
+
+
+async def test_the_version_documents_and_extensions(stack: OpenStackWorld):
+    token = await asyncio.to_thread(_token, stack)
+    async with httpx.AsyncClient(headers={"X-Auth-Token": token}) as http, httpx.AsyncClient() as anonymous:
+        (version,) = (await anonymous.get(_url(stack, "/"))).json()["versions"]
+        assert version["id"] == "v2.0" and version["links"][0]["href"] == _url(stack, "/v2.0/")
+        aliases = {e["alias"] for e in (await http.get(_url(stack, "/v2.0/extensions"))).json()["extensions"]}
+        assert {"security-group", "external-net"} <= aliases and "standard-attr-tag" not in aliases
+        shown = (await http.get(_url(stack, "/v2.0/extensions/security-group"))).json()["extension"]
+        assert shown["alias"] == "security-group"
+        _neutron_error(await http.get(_url(stack, "/v2.0/extensions/dvr")), 404)
+        _neutron_error(await http.get(_url(stack, "/v2.0/routers")), 404)
+        _neutron_error(await anonymous.get(_url(stack, "/v2.0/networks")), 401)
+        _neutron_error(await anonymous.get(_url(stack, "/v2.0/networks"), headers={"X-Auth-Token": "cgt_not-a-token"}), 401)
+
+
+async def test_another_projects_resources_are_not_found(stack: OpenStackWorld):
+    other = await _other_project(stack)
+    subnet = await _core_create(stack, Kind.SUBNET, {"account": other, "name": "theirs", "cidr": "10.77.0.0/24"})
+    group = await _core_create(stack, Kind.SECURITY_GROUP, {"account": other, "name": "theirs", "description": ""})
+    token = await asyncio.to_thread(_token, stack)
+    async with httpx.AsyncClient(headers={"X-Auth-Token": token}) as http:
+        _neutron_error(await http.get(_url(stack, f"/v2.0/subnets/{to_uuid(subnet)}")), 404, "SubnetNotFound")
+        _neutron_error(await http.delete(_url(stack, f"/v2.0/subnets/{to_uuid(subnet)}")), 404, "SubnetNotFound")
+        _neutron_error(await http.get(_url(stack, f"/v2.0/security-groups/{to_uuid(group)}")), 404, "SecurityGroupNotFound")
+        _neutron_error(await http.delete(_url(stack, f"/v2.0/security-groups/{to_uuid(group)}")), 404, "SecurityGroupNotFound")
+        rule = {"security_group_rule": {"security_group_id": to_uuid(group), "direction": "ingress"}}
+        _neutron_error(await http.post(_url(stack, "/v2.0/security-group-rules"), json=rule), 404, "SecurityGroupNotFound")
+        _neutron_error(await http.get(_url(stack, f"/v2.0/networks/{to_uuid(other)}")), 404, "NetworkNotFound")
+        theirs = {"subnet": {"network_id": to_uuid(other), "cidr": "10.78.0.0/24", "ip_version": 4}}
+        _neutron_error(await http.post(_url(stack, "/v2.0/subnets"), json=theirs), 404, "NetworkNotFound")
+        assert (await http.get(_url(stack, "/v2.0/subnets"))).json()["subnets"] == []
+        assert [n["id"] for n in (await http.get(_url(stack, "/v2.0/networks"))).json()["networks"]] == [to_uuid(stack.project)]
+        assert (await http.get(_url(stack, "/v2.0/security-groups"))).json()["security_groups"] == []
+    assert (await stack.served.gateway.core.resources.get(ADMIN, subnet)).state == "available"  # untouched
+
+
+@pytest.mark.parametrize(("path", "body", "status", "neutron_type"), [
+    ("/v2.0/subnets", b"{not json", 400, None),
+    ("/v2.0/subnets", b"[]", 400, None),
+    ("/v2.0/subnets", {"network": {}}, 400, None),
+    ("/v2.0/subnets", {"subnet": {"NETWORK": "{net}", "cidr": "10.1.0.0/24"}}, 400, None),
+    ("/v2.0/subnets", {"subnet": {"network_id": "{net}", "cidr": "10.1.0.300/24"}}, 400, None),
+    ("/v2.0/subnets", {"subnet": {"network_id": "{net}", "cidr": "10.1.0.7/24"}}, 400, None),
+    ("/v2.0/subnets", {"subnet": {"network_id": "{net}", "cidr": ["10.1.0.0/24"]}}, 400, None),
+    ("/v2.0/subnets", {"subnet": {"network_id": "{net}", "cidr": "10.1.0.0/24", "ip_version": 6}}, 400, None),
+    ("/v2.0/subnets", {"subnet": {"network_id": "{net}"}}, 400, None),
+    ("/v2.0/subnets", {"subnet": {"network_id": "{net}", "cidr": "10.1.0.0/24", "enable_dhcp": False}}, 400, None),
+    ("/v2.0/subnets", {"subnet": {"network_id": "{net}", "cidr": "10.1.0.0/24", "name": "x" * 256}}, 400, None),
+    ("/v2.0/subnets", {"subnet": {"network_id": 7, "cidr": "10.1.0.0/24"}}, 400, None),
+    ("/v2.0/subnets", {"subnet": {"network_id": "nope", "cidr": "10.1.0.0/24"}}, 404, "NetworkNotFound"),
+    ("/v2.0/subnets", {"subnet": {"network_id": "{net}", "cidr": "10.1.0.0/24", "project_id": "acc-0"}}, 403, None),
+    ("/v2.0/networks", {"network": {"name": "private"}}, 400, None),
+    ("/v2.0/security-groups", {"security_group": {"name": 5}}, 400, None),
+    ("/v2.0/security-groups", {"security_group": {"name": "g", "stateful": False}}, 400, None),
+    ("/v2.0/security-group-rules", {"security_group_rule": {"security_group_id": "{group}", "direction": "sideways"}}, 400, None),
+    ("/v2.0/security-group-rules", {"security_group_rule": {"security_group_id": "{group}", "direction": "ingress", "protocol": "tcp", "port_range_min": 70000, "port_range_max": 70000}}, 400, "SecurityGroupInvalidPortValue"),
+    ("/v2.0/security-group-rules", {"security_group_rule": {"security_group_id": "{group}", "direction": "ingress", "protocol": "tcp", "port_range_min": -5, "port_range_max": 22}}, 400, "SecurityGroupInvalidPortValue"),
+    ("/v2.0/security-group-rules", {"security_group_rule": {"security_group_id": "{group}", "direction": "ingress", "protocol": "tcp", "port_range_min": "22", "port_range_max": 22}}, 400, "SecurityGroupInvalidPortValue"),
+    ("/v2.0/security-group-rules", {"security_group_rule": {"security_group_id": "{group}", "direction": "ingress", "protocol": "tcp", "port_range_min": 30, "port_range_max": 22}}, 400, "SecurityGroupInvalidPortRange"),
+    ("/v2.0/security-group-rules", {"security_group_rule": {"security_group_id": "{group}", "direction": "ingress", "port_range_min": 22, "port_range_max": 22}}, 400, "SecurityGroupProtocolRequiredWithPorts"),
+    ("/v2.0/security-group-rules", {"security_group_rule": {"security_group_id": "{group}", "direction": "ingress", "ethertype": "IPv6", "remote_ip_prefix": "0.0.0.0/0"}}, 400, "SecurityGroupRuleParameterConflict"),
+    ("/v2.0/security-group-rules", {"security_group_rule": {"security_group_id": "{group}", "direction": "ingress", "remote_ip_prefix": "300.0.0.0/8"}}, 400, None),
+    ("/v2.0/security-group-rules", {"security_group_rule": {"security_group_id": "{group}", "direction": "ingress", "protocol": "gre"}}, 400, "SecurityGroupRuleInvalidProtocol"),
+    ("/v2.0/security-group-rules", {"security_group_rule": {"security_group_id": "{group}", "direction": "ingress", "remote_group_id": "{group}"}}, 400, None),
+    ("/v2.0/security-group-rules", {"security_group_rule": {"direction": "ingress"}}, 400, None),
+])  # fmt: skip
+async def test_junk_input_is_refused_as_neutron_refuses_it(
+    stack: OpenStackWorld, path: str, body: Any, status: int, neutron_type: str | None
+):
+    group = await _core_create(stack, Kind.SECURITY_GROUP, {"account": stack.project, "name": "g", "description": ""})
+    token = await asyncio.to_thread(_token, stack)
+    ids = {"{net}": to_uuid(stack.project), "{group}": to_uuid(group)}
+
+    def filled(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: filled(v) for k, v in value.items()}
+        return ids.get(value, value) if isinstance(value, str) else value
+
+    content = body if isinstance(body, bytes) else httpx.Request("POST", "/", json=filled(body)).read()
+    async with httpx.AsyncClient(headers={"X-Auth-Token": token}) as http:
+        answer = await http.post(_url(stack, path), content=content, headers={"Content-Type": "application/json"})
+        _neutron_error(answer, status, neutron_type)
+        assert (await http.get(_url(stack, "/v2.0/subnets"))).json()["subnets"] == []  # nothing was made
+        rules = (await http.get(_url(stack, "/v2.0/security-group-rules"))).json()
+        assert rules["security_group_rules"] == []
+
+
+async def test_listings_page_with_limit_and_marker(stack: OpenStackWorld):
+    made = [await _core_create(stack, Kind.SUBNET, {"account": stack.project, "name": f"s{i}", "cidr": f"10.5.{i}.0/24"})
+            for i in range(3)]  # fmt: skip
+    token = await asyncio.to_thread(_token, stack)
+    async with httpx.AsyncClient(headers={"X-Auth-Token": token}) as http:
+        first = (await http.get(_url(stack, "/v2.0/subnets"), params={"limit": 2})).json()
+        assert len(first["subnets"]) == 2
+        (link,) = first["subnets_links"]
+        assert link["rel"] == "next" and f"marker={first['subnets'][-1]['id']}" in link["href"]
+        rest = (await http.get(link["href"])).json()
+        assert "subnets_links" not in rest
+        assert {s["id"] for s in first["subnets"] + rest["subnets"]} == {to_uuid(i) for i in made}
+        named = (await http.get(_url(stack, "/v2.0/subnets"), params={"name": "s1", "fields": ["id", "cidr"]})).json()
+        assert named["subnets"] == [{"id": to_uuid(made[1]), "cidr": "10.5.1.0/24"}]
+        _neutron_error(await http.get(_url(stack, "/v2.0/subnets"), params={"limit": -1}), 400)
+        _neutron_error(await http.get(_url(stack, "/v2.0/subnets"), params={"limit": "many"}), 400)
+        _neutron_error(await http.get(_url(stack, "/v2.0/subnets"), params={"marker": "not-one-of-them"}), 400)
+
+    def run() -> list[str]:
+        return [s.id for s in stack.connect().network.subnets(limit=1)]  # openstacksdk follows the next links
+
+    assert sorted(await asyncio.to_thread(run)) == sorted(to_uuid(i) for i in made)
+
+
+async def test_ports_show_the_addresses_of_instances(stack: OpenStackWorld):
+    subnet = await _core_create(stack, Kind.SUBNET, {"account": stack.project, "name": "app", "cidr": "10.9.0.0/24"})
+    group = await _core_create(stack, Kind.SECURITY_GROUP, {"account": stack.project, "name": "app", "description": ""})
+    instance = await _core_create(stack, Kind.INSTANCE, {
+        "account": stack.project, "name": "vm", "flavor": "s1.tiny", "image": "ubuntu-24.04",
+        "datacenter": "sim-east-a", "subnet": subnet, "security_groups": [group],
+    })  # fmt: skip
+    core = stack.served.gateway.core
+
+    async def addressed() -> list[str]:
+        return (await core.resources.get(ADMIN, instance)).attrs.get("addresses") or []
+
+    (address,) = await eventually(addressed, what="the instance's address")
+
+    def run() -> None:
+        conn = stack.connect()
+        (port,) = conn.network.ports(device_id=to_uuid(instance))
+        assert port.network_id == to_uuid(stack.project) and port.status == "ACTIVE"
+        assert port.fixed_ips == [{"subnet_id": to_uuid(subnet), "ip_address": address}]
+        assert port.security_group_ids == [to_uuid(group)] and port.device_owner == "compute:sim-east-a"
+        assert conn.network.get_port(port.id).device_id == to_uuid(instance)
+        assert list(conn.network.ports(device_id=to_uuid(subnet))) == []
+        listed = stack.cli("port", "list", "--network", stack.project_name, "-f", "json")
+        assert [(p["ID"], p["Status"]) for p in listed] == [(port.id, "ACTIVE")] and address in str(listed[0]["Fixed IP Addresses"])
+
+    await asyncio.to_thread(run)
