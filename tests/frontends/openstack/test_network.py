@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import openstack.exceptions
 import pytest
 
 from cloudgate.foreign_ids import to_uuid
@@ -207,9 +208,16 @@ async def test_listings_page_with_limit_and_marker(stack: OpenStackWorld):
         _neutron_error(await http.get(_url(stack, "/v2.0/subnets"), params={"marker": "not-one-of-them"}), 400)
 
     def run() -> list[str]:
-        return [s.id for s in stack.connect().network.subnets(limit=1)]  # openstacksdk follows the next links
+        conn = stack.connect()
+        renamed = conn.network.update_subnet(to_uuid(made[0]), name="first")
+        assert (renamed.name, renamed.cidr) == ("first", "10.5.0.0/24")
+        assert conn.network.find_subnet("first").id == to_uuid(made[0])
+        with pytest.raises(openstack.exceptions.ConflictException):
+            conn.network.delete_network(to_uuid(stack.project))  # the project's network always exists
+        return [s.id for s in conn.network.subnets(limit=1)]  # openstacksdk follows the next links
 
     assert sorted(await asyncio.to_thread(run)) == sorted(to_uuid(i) for i in made)
+    assert (await stack.served.gateway.core.resources.get(ADMIN, made[0])).name == "first"
 
 
 async def test_ports_show_the_addresses_of_instances(stack: OpenStackWorld):
@@ -238,3 +246,39 @@ async def test_ports_show_the_addresses_of_instances(stack: OpenStackWorld):
         assert [(p["ID"], p["Status"]) for p in listed] == [(port.id, "ACTIVE")] and address in str(listed[0]["Fixed IP Addresses"])
 
     await asyncio.to_thread(run)
+
+
+async def test_openstacksdk_manages_groups_and_rules_of_every_shape(stack: OpenStackWorld):
+    def run() -> None:
+        conn = stack.connect()
+        group = conn.network.create_security_group(name="db", description="databases")
+        assert group.security_group_rules == [] and group.project_id == stack.project
+        assert conn.network.update_security_group(group, description="the databases").description == "the databases"
+        with pytest.raises(openstack.exceptions.BadRequestException):
+            conn.network.update_security_group(group, name="renamed")  # the sim's groups keep their names
+        icmp = conn.network.create_security_group_rule(security_group_id=group.id, direction="ingress", protocol="icmp",
+                                                       remote_ip_prefix="10.0.0.0/8")  # fmt: skip
+        with pytest.raises(openstack.exceptions.BadRequestException, match="IPv4"):  # the sim's refusal, as neutron's
+            conn.network.create_security_group_rule(security_group_id=group.id, direction="egress", ethertype="IPv6")
+        out = conn.network.create_security_group_rule(security_group_id=group.id, direction="egress")
+        ranged = conn.network.create_security_group_rule(security_group_id=group.id, direction="ingress", protocol="6",
+                                                         port_range_min=5432, port_range_max=5439)  # fmt: skip
+        assert (icmp.protocol, icmp.port_range_min, icmp.remote_ip_prefix) == ("icmp", None, "10.0.0.0/8")
+        assert (out.protocol, out.ether_type, out.remote_ip_prefix, out.port_range_min) == (None, "IPv4", "0.0.0.0/0", None)
+        assert (ranged.protocol, ranged.port_range_min, ranged.port_range_max) == ("tcp", 5432, 5439)
+        assert ranged.remote_ip_prefix == "0.0.0.0/0"
+        shown = conn.network.get_security_group(group.id)
+        assert sorted(r["id"] for r in shown.security_group_rules) == sorted([icmp.id, out.id, ranged.id])
+        assert [r.id for r in conn.network.security_group_rules(direction="egress")] == [out.id]
+        assert [r.id for r in conn.network.security_group_rules(protocol="tcp", security_group_id=group.id)] == [ranged.id]
+        conn.network.delete_security_group_rule(icmp.id)
+        with pytest.raises(openstack.exceptions.NotFoundException):
+            conn.network.get_security_group_rule(icmp.id)
+        assert conn.network.get_security_group_rule(out.id).direction == "egress"  # the others keep their ids
+        conn.network.delete_security_group(group)
+        with pytest.raises(openstack.exceptions.NotFoundException):
+            conn.network.get_security_group(group.id)
+
+    await asyncio.to_thread(run)
+    groups = (await stack.served.gateway.core.resources.query(ADMIN, ResourceQuery(kind=Kind.SECURITY_GROUP))).records
+    assert [r.name for r in groups if r.state != "deleted"] == []
