@@ -87,9 +87,10 @@ def owned(os: OsRequest, attributes: Mapping[str, Any]) -> None:
 
 
 def standard(os: OsRequest, record: ResourceRecord) -> dict[str, Any]:
-    """The attributes every neutron resource carries (its project, times, revision, tags)."""
+    """The attributes every neutron resource carries (its project, times, revision, tags). A cloud's public
+    resource (a shared network's subnet) belongs to no project the gateway knows."""
     return {
-        "project_id": os.project_id, "tenant_id": os.project_id, "created_at": when(record.created_at, fraction=False),
+        "project_id": record.account_id, "tenant_id": record.account_id, "created_at": when(record.created_at, fraction=False),
         "updated_at": when(record.updated_at, fraction=False), "revision_number": record.revision,
         "tags": [f"{key}={value}" if value else key for key, value in sorted(record.tags.items())],
     }  # fmt: skip
@@ -123,8 +124,10 @@ def deletion(kind: Kind) -> Handler:
 
 
 def _matches(value: Any, wanted: Sequence[str]) -> bool:
-    shown = str(value).lower() if isinstance(value, bool) else ("" if value is None else str(value))
-    return shown in wanted or (isinstance(value, bool) and shown in (w.lower() for w in wanted))
+    """Whether an attribute holds one of the values a filter names (booleans in any case: True, true)."""
+    if isinstance(value, bool):
+        return str(value).lower() in {w.lower() for w in wanted}
+    return ("" if value is None else str(value)) in wanted
 
 
 def collection(os: OsRequest, key: str, documents: Sequence[dict[str, Any]]) -> Response:
