@@ -40,7 +40,6 @@ from cloudgate.frontends.openstack.neutron import (
     not_found,
     owned,
     present,
-    reads,
     resource_body,
     standard,
     text,
@@ -171,11 +170,16 @@ def _subnet(os: OsRequest, record: ResourceRecord) -> dict[str, Any]:
         "id": to_uuid(record.id), "name": record.name, "network_id": network_id(os), "cidr": cidr,
         "ip_version": version, "gateway_ip": native.get("gateway_ip"),
         "allocation_pools": list(native.get("allocation_pools") or []), "subnetpool_id": None,
-        "segment_id": None, **CLOUD_DECIDES, **standard(os, record),
+        "segment_id": None, **CLOUD_DECIDES, **standard(record),
     }  # fmt: skip
 
 
-subnets, one_subnet = reads(Kind.SUBNET, "subnet", _subnet)
+async def subnets(os: OsRequest) -> Response:
+    return collection(os, "subnets", [_subnet(os, record) for record in await present(os, Kind.SUBNET)])
+
+
+async def one_subnet(os: OsRequest) -> Response:
+    return JSONResponse({"subnet": _subnet(os, await find(os, Kind.SUBNET, os.request.path_params["os_id"]))})
 
 
 def _range(attributes: dict[str, Any]) -> str:
@@ -238,7 +242,7 @@ def _port(os: OsRequest, instance: ResourceRecord, related: Related) -> dict[str
         "mac_address": None, "status": PORT_STATUSES.get(instance.state, "DOWN"), "admin_state_up": True,
         "security_groups": [to_uuid(g.id) for g in groups if g is not None], "port_security_enabled": True,
         "allowed_address_pairs": [], "extra_dhcp_opts": [], "binding:vnic_type": "normal", "description": "",
-        **standard(os, instance),
+        **standard(instance),
     }  # fmt: skip
 
 

@@ -5,7 +5,7 @@ neutron resource carries, and waiting for an operation neutron answers only when
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -86,7 +86,7 @@ def owned(os: OsRequest, attributes: Mapping[str, Any]) -> None:
                           "PolicyNotAuthorized")  # fmt: skip
 
 
-def standard(os: OsRequest, record: ResourceRecord) -> dict[str, Any]:
+def standard(record: ResourceRecord) -> dict[str, Any]:
     """The attributes every neutron resource carries (its project, times, revision, tags). A cloud's public
     resource (a shared network's subnet) belongs to no project the gateway knows."""
     return {
@@ -94,22 +94,6 @@ def standard(os: OsRequest, record: ResourceRecord) -> dict[str, Any]:
         "updated_at": when(record.updated_at, fraction=False), "revision_number": record.revision,
         "tags": [f"{key}={value}" if value else key for key, value in sorted(record.tags.items())],
     }  # fmt: skip
-
-
-Render = Callable[[OsRequest, ResourceRecord], dict[str, Any]]
-
-
-def reads(kind: Kind, singular: str, render: Render) -> tuple[Handler, Handler]:
-    """The listing (`GET /v2.0/<singular>s`) and the show (`GET /v2.0/<singular>s/{os_id}`) of a collection
-    whose every item is one record of `kind`, in `render`'s shape."""
-
-    async def listing(os: OsRequest) -> Response:
-        return collection(os, f"{singular}s", [render(os, record) for record in await present(os, kind)])
-
-    async def one(os: OsRequest) -> Response:
-        return JSONResponse({singular: render(os, await find(os, kind, os.request.path_params["os_id"]))})
-
-    return listing, one
 
 
 def deletion(kind: Kind) -> Handler:

@@ -1,7 +1,8 @@
 """Neutron's security groups and their rules over the gateway's security groups, whose rules are generic
-(`direction`, `protocol`, `from_port`, `to_port`, `cidr`). A rule is no record of its own: its id is a UUID
-derived from its group and its content, so the same rule has the same id in every process and after a
-resync, and adding or removing one is an edit of the group's rules through the core."""
+(`direction`, `protocol`, `from_port`, `to_port`, `cidr`; a cloud whose rules admit another group's members,
+as OpenStack's do, names it in `group`). A rule is no record of its own: its id is a UUID derived from its
+group and its content, so the same rule has the same id in every process and after a resync, and adding or
+removing one is an edit of the group's rules through the core. Rules are created with address blocks only."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from cloudgate.frontends.openstack.neutron import (
     find,
     owned,
     present,
-    reads,
     resource_body,
     standard,
     text,
@@ -36,7 +36,7 @@ RULE_NAMESPACE = uuid.UUID("0b6f7c1e-2f43-4d7e-8a55-6c2a9e41d3f7")  # rules' ids
 PROTOCOLS: dict[str | None, str] = {
     "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp", "icmp": "icmp", "1": "icmp", None: "any", "any": "any",
 }  # fmt: skip
-SHOWN_PROTOCOLS: dict[str, str | None] = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "any": None}
+SHOWN_PROTOCOLS: dict[str, str | None] = {"any": None}  # the others as the cloud names them
 # The ports a protocol's range takes: (lowest, highest); icmp's "ports" are its type and code.
 PORT_BOUNDS: dict[str, tuple[int, int]] = {"tcp": (1, 65535), "udp": (1, 65535), "icmp": (0, 255)}
 ETHERTYPES: dict[str, int] = {"IPv4": 4, "IPv6": 6}
@@ -58,23 +58,28 @@ class Rule:
     protocol: str
     from_port: int | None
     to_port: int | None
-    cidr: str
+    cidr: str | None  # None on a rule admitting a group's members
+    group: str | None = None  # the cloud's id of that group
 
     @classmethod
     def of(cls, generic: dict[str, Any]) -> Rule:
         protocol = generic.get("protocol") or "any"
         ports = (generic.get("from_port"), generic.get("to_port")) if protocol in PORT_BOUNDS else (None, None)
-        cidr = str(ipaddress.ip_network(generic.get("cidr") or ANY_ADDRESS[4], strict=False))
-        return cls(generic.get("direction") or "ingress", protocol, *_ports(*ports), cidr)
+        group = generic.get("group")
+        cidr = generic.get("cidr") or (None if group else ANY_ADDRESS[4])
+        block = str(ipaddress.ip_network(cidr, strict=False)) if cidr else None
+        return cls(generic.get("direction") or "ingress", protocol, *_ports(*ports), block, group)
 
     def generic(self) -> dict[str, Any]:
-        shown: dict[str, Any] = {"direction": self.direction, "protocol": self.protocol, "cidr": self.cidr}
+        shown: dict[str, Any] = {"direction": self.direction, "protocol": self.protocol}
+        shown.update({"cidr": self.cidr} if self.group is None else {"group": self.group})
         if self.protocol in PORT_BOUNDS:
             shown["from_port"], shown["to_port"] = self.from_port, self.to_port
         return shown
 
     def os_id(self, group: ResourceRecord) -> str:
-        content = f"{group.id}|{self.direction}|{self.protocol}|{self.from_port}|{self.to_port}|{self.cidr}"
+        content = "|".join(str(v) for v in (group.id, self.direction, self.protocol, self.from_port, self.to_port,
+                                            self.cidr, self.group))  # fmt: skip
         return str(uuid.uuid5(RULE_NAMESPACE, content))
 
 
@@ -87,28 +92,49 @@ def _rules(group: ResourceRecord) -> list[Rule]:
     return list(dict.fromkeys(Rule.of(rule) for rule in group.attrs.get("rules") or []))
 
 
-def _rule(os: OsRequest, group: ResourceRecord, rule: Rule) -> dict[str, Any]:
-    version = ipaddress.ip_network(rule.cidr).version
+Peers = dict[str, str]  # a project's security groups: cloud id -> UUID (what rules naming a group show)
+
+
+async def _project_groups(os: OsRequest) -> tuple[list[ResourceRecord], Peers]:
+    groups = await present(os, Kind.SECURITY_GROUP)
+    return groups, {group.cloud_id: to_uuid(group.id) for group in groups if group.cloud_id}
+
+
+def rule_document(group: ResourceRecord, rule: Rule, peers: Peers) -> dict[str, Any]:
+    # A rule admitting a group's members does not say its IP version (the generic rule keeps none).
+    version = ipaddress.ip_network(rule.cidr).version if rule.cidr else None
     return {
         "id": rule.os_id(group), "security_group_id": to_uuid(group.id), "direction": rule.direction,
-        "ethertype": f"IPv{version}", "protocol": SHOWN_PROTOCOLS[rule.protocol], "port_range_min": rule.from_port,
-        "port_range_max": rule.to_port, "remote_ip_prefix": rule.cidr, "normalized_cidr": rule.cidr,
-        "remote_group_id": None, "remote_address_group_id": None, "description": "", **standard(os, group),
+        "ethertype": f"IPv{version}" if version else None, "protocol": SHOWN_PROTOCOLS.get(rule.protocol, rule.protocol),
+        "port_range_min": rule.from_port, "port_range_max": rule.to_port, "remote_ip_prefix": rule.cidr,
+        "normalized_cidr": rule.cidr, "remote_group_id": peers.get(rule.group) if rule.group else None,
+        "remote_address_group_id": None, "description": "", **standard(group),
     }  # fmt: skip
 
 
-def _group(os: OsRequest, group: ResourceRecord) -> dict[str, Any]:
+def _group(group: ResourceRecord, peers: Peers) -> dict[str, Any]:
     return {
         "id": to_uuid(group.id), "name": group.name, "description": group.attrs.get("description") or "",
-        "security_group_rules": [_rule(os, group, rule) for rule in _rules(group)], "stateful": True,
-        "shared": False, **standard(os, group),
+        "security_group_rules": [rule_document(group, rule, peers) for rule in _rules(group)], "stateful": True,
+        "shared": False, **standard(group),
     }  # fmt: skip
 
 
 # -- groups --------------------------------------------------------------------------------------
 
 
-groups, one_group = reads(Kind.SECURITY_GROUP, "security_group", _group)
+async def groups(os: OsRequest) -> Response:
+    records, peers = await _project_groups(os)
+    return collection(os, "security_groups", [_group(group, peers) for group in records])
+
+
+async def _shown(os: OsRequest, group: ResourceRecord, status: int = 200) -> Response:
+    _records, peers = await _project_groups(os)
+    return JSONResponse({"security_group": _group(group, peers)}, status_code=status)
+
+
+async def one_group(os: OsRequest) -> Response:
+    return await _shown(os, await find(os, Kind.SECURITY_GROUP, os.request.path_params["os_id"]))
 
 
 def _stateful(attributes: dict[str, Any]) -> None:
@@ -121,8 +147,7 @@ async def create_group(os: OsRequest) -> Response:
     owned(os, attributes)
     _stateful(attributes)
     spec = {"description": text(attributes, "description") or ""}
-    made = await created(os, Kind.SECURITY_GROUP, spec, text(attributes, "name"))
-    return JSONResponse({"security_group": _group(os, made)}, status_code=201)
+    return await _shown(os, await created(os, Kind.SECURITY_GROUP, spec, text(attributes, "name")), 201)
 
 
 async def update_group(os: OsRequest) -> Response:
@@ -134,28 +159,30 @@ async def update_group(os: OsRequest) -> Response:
     changes = {key: value for key, value in wanted.items() if value is not None and value != current[key]}
     if changes:  # what the cloud cannot change (a name, on most) the core refuses
         group = await edited(os, group, changes)
-    return JSONResponse({"security_group": _group(os, group)})
+    return await _shown(os, group)
 
 
 # -- rules ---------------------------------------------------------------------------------------
 
 
 async def rules(os: OsRequest) -> Response:
-    shown = [_rule(os, group, rule) for group in await present(os, Kind.SECURITY_GROUP) for rule in _rules(group)]
+    records, peers = await _project_groups(os)
+    shown = [rule_document(group, rule, peers) for group in records for rule in _rules(group)]
     return collection(os, "security_group_rules", shown)
 
 
-async def _find_rule(os: OsRequest, rule_id: str) -> tuple[ResourceRecord, Rule]:
-    for group in await present(os, Kind.SECURITY_GROUP):
+async def _find_rule(os: OsRequest, rule_id: str) -> tuple[ResourceRecord, Rule, Peers]:
+    records, peers = await _project_groups(os)
+    for group in records:
         for rule in _rules(group):
             if rule.os_id(group) == rule_id:
-                return group, rule
+                return group, rule, peers
     raise OsError(404, f"Security group rule {rule_id[:100]} could not be found.", "SecurityGroupRuleNotFound")
 
 
 async def one_rule(os: OsRequest) -> Response:
-    group, rule = await _find_rule(os, os.request.path_params["rule_id"])
-    return JSONResponse({"security_group_rule": _rule(os, group, rule)})
+    group, rule, peers = await _find_rule(os, os.request.path_params["rule_id"])
+    return JSONResponse({"security_group_rule": rule_document(group, rule, peers)})
 
 
 def _invalid(message: str, neutron_type: str = "InvalidInput") -> OsError:
@@ -234,11 +261,11 @@ async def create_rule(os: OsRequest) -> Response:
         raise OsError(409, f"Security group rule already exists. Rule id is {rule.os_id(group)}.",
                       "SecurityGroupRuleExists")  # fmt: skip
     changed = await edited(os, group, {"rules": [existing.generic() for existing in current] + [rule.generic()]})
-    return JSONResponse({"security_group_rule": _rule(os, changed, rule)}, status_code=201)
+    return JSONResponse({"security_group_rule": rule_document(changed, rule, {})}, status_code=201)  # names no group
 
 
 async def delete_rule(os: OsRequest) -> Response:
-    group, rule = await _find_rule(os, os.request.path_params["rule_id"])
+    group, rule, _peers = await _find_rule(os, os.request.path_params["rule_id"])
     await edited(os, group, {"rules": [existing.generic() for existing in _rules(group) if existing != rule]})
     return Response(status_code=204)
 

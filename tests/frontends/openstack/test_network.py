@@ -11,8 +11,10 @@ import httpx
 import openstack.exceptions
 import pytest
 
+from cloudgate.drivers.openstack.translate import rule_from_native
 from cloudgate.foreign_ids import to_uuid
-from cloudgate.model import Kind
+from cloudgate.frontends.openstack.security_groups import Rule, rule_document
+from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import Match, ResourceQuery
 from tests.api.conftest import eventually
 from tests.frontends.conftest import ADMIN
@@ -282,3 +284,25 @@ async def test_openstacksdk_manages_groups_and_rules_of_every_shape(stack: OpenS
     await asyncio.to_thread(run)
     groups = (await stack.served.gateway.core.resources.query(ADMIN, ResourceQuery(kind=Kind.SECURITY_GROUP))).records
     assert [r.name for r in groups if r.state != "deleted"] == []
+
+
+def test_rules_a_cloud_reports_show_as_they_are():
+    """Rules no front-end creates but a cloud reports (OpenStack's, as its driver reads them): one admitting a
+    group's members names that group and no address block; another protocol shows by its name."""
+    native = [
+        {"direction": "ingress", "protocol": None, "port_range_min": None, "port_range_max": None,
+         "remote_ip_prefix": None, "remote_group_id": "neutron-sg-1", "ethertype": "IPv4"},
+        {"direction": "ingress", "protocol": "gre", "port_range_min": None, "port_range_max": None,
+         "remote_ip_prefix": "10.0.0.0/8", "remote_group_id": None, "ethertype": "IPv4"},
+        {"direction": "egress", "protocol": None, "port_range_min": None, "port_range_max": None,
+         "remote_ip_prefix": None, "remote_group_id": None, "ethertype": "IPv6"},
+    ]  # fmt: skip
+    group = ResourceRecord("sg-" + "ab" * 10, "neutron-sg-1", "acc-0123456789abcdef", "acc-0123456789abcdef", "openstack",
+                           Kind.SECURITY_GROUP, "default", "available", None,
+                           {"rules": [rule_from_native(rule) for rule in native]}, {}, {}, False, 0.0, 0.0, 3)  # fmt: skip
+    peers = {"neutron-sg-1": to_uuid(group.id)}
+    shown = [rule_document(group, Rule.of(rule), peers) for rule in group.attrs["rules"]]
+    assert [(r["protocol"], r["remote_ip_prefix"], r["remote_group_id"], r["ethertype"]) for r in shown] == [
+        (None, None, to_uuid(group.id), None), ("gre", "10.0.0.0/8", None, "IPv4"), (None, "::/0", None, "IPv6"),
+    ]
+    assert len({r["id"] for r in shown}) == 3 and {r["security_group_id"] for r in shown} == {to_uuid(group.id)}
