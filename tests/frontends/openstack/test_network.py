@@ -48,7 +48,7 @@ async def test_the_cli_lists_the_projects_network_and_creates_subnets_in_it(stac
                          "web", "-f", "json")  # fmt: skip
         assert made["name"] == "web" and made["cidr"] == "10.20.0.0/24" and made["ip_version"] == 4
         assert made["network_id"] == network["ID"] and made["project_id"] == stack.project
-        listed = {s["Name"]: s for s in stack.cli("subnet", "list", "-f", "json")}
+        listed = {s["Name"]: s for s in stack.cli("subnet", "list", "--network", stack.project_name, "-f", "json")}
         assert listed["web"]["ID"] == made["id"] and listed["web"]["Subnet"] == "10.20.0.0/24"
         shown = stack.cli("subnet", "show", "web", "-f", "json")
         assert shown["id"] == made["id"] and shown["enable_dhcp"] is True
@@ -109,6 +109,11 @@ async def test_the_version_documents_and_extensions(stack: OpenStackWorld):
     async with httpx.AsyncClient(headers={"X-Auth-Token": token}) as http, httpx.AsyncClient() as anonymous:
         (version,) = (await anonymous.get(_url(stack, "/"))).json()["versions"]
         assert version["id"] == "v2.0" and version["links"][0]["href"] == _url(stack, "/v2.0/")
+        # the catalog's URL, as the clients ask it (they follow the mount's redirect to the root)
+        bare = await anonymous.get(f"{stack.served.url}/openstack/network", follow_redirects=True)
+        assert bare.status_code == 200 and bare.json()["versions"][0]["id"] == "v2.0"
+        listed = (await http.get(_url(stack, "/v2.0"))).json()["resources"]
+        assert {r["collection"] for r in listed} >= {"networks", "subnets", "ports", "security-groups"}
         aliases = {e["alias"] for e in (await http.get(_url(stack, "/v2.0/extensions"))).json()["extensions"]}
         assert {"security-group", "external-net"} <= aliases and "standard-attr-tag" not in aliases
         shown = (await http.get(_url(stack, "/v2.0/extensions/security-group"))).json()["extension"]
