@@ -20,6 +20,7 @@ from cloudgate.query import ResourceQuery
 SETTLE_SECONDS = 60.0  # how long a change neutron answers only once made waits for its operation
 MAX_TEXT = 255  # neutron's limit on names and descriptions
 # Query parameters that are no filters: neutron reads them for paging, sorting and field selection.
+SORT_DIRECTIONS: dict[str, bool] = {"asc": False, "desc": True}  # sort_dir -> whether to reverse
 NOT_FILTERS = frozenset({"fields", "limit", "marker", "page_reverse", "sort_key", "sort_dir"})
 # Kind -> (neutron's fault type for an id it does not know, the noun its message names).
 NOT_FOUND: dict[Kind, tuple[str, str]] = {
@@ -116,14 +117,14 @@ def _matches(value: Any, wanted: Sequence[str]) -> bool:
 
 def collection(os: OsRequest, key: str, documents: Sequence[dict[str, Any]]) -> Response:
     """`{"<key>": [...]}` as neutron answers a listing: filtered on any attribute the documents show (other
-    parameters are ignored, as neutron ignores them), after `marker`, at most `limit` with a next link, each
-    cut to `fields` when given."""
+    parameters are ignored, as neutron ignores them), in `sort_key`/`sort_dir` order, after `marker`, at most
+    `limit` with a next link, each cut to `fields` when given."""
     params = os.request.query_params
-    shown = [
+    shown = _sorted(os, [
         document for document in documents
         if all(_matches(document[name], params.getlist(name)) for name in params
                if name not in NOT_FILTERS and name in document and not isinstance(document[name], list))
-    ]  # fmt: skip
+    ])  # fmt: skip
     marker = os.param("marker")
     if marker is not None:
         at = next((i for i, document in enumerate(shown) if document["id"] == marker), None)
@@ -140,6 +141,21 @@ def collection(os: OsRequest, key: str, documents: Sequence[dict[str, Any]]) -> 
     fields = set(params.getlist("fields"))
     body[key] = [{k: v for k, v in d.items() if k in fields} for d in shown] if fields else list(shown)
     return JSONResponse(body)
+
+
+def _sorted(os: OsRequest, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The documents in the order `sort_key` and `sort_dir` (one per key, asc or desc) name; as listed without."""
+    keys, directions = os.request.query_params.getlist("sort_key"), os.request.query_params.getlist("sort_dir")
+    if len(keys) != len(directions) or set(directions) - SORT_DIRECTIONS.keys():
+        raise OsError(400, "The number of sort_keys and sort_dirs must be same, each sort_dir asc or desc",
+                      "BadRequest")  # fmt: skip
+    unknown = [k for k in keys if documents and (k not in documents[0] or isinstance(documents[0][k], list | dict))]
+    if unknown:
+        raise OsError(400, f"{unknown[0][:60]} is invalid attribute for sort_key", "BadRequest")
+    ordered = list(documents)
+    for sort_key, direction in reversed(list(zip(keys, directions, strict=True))):  # stable: the first key last
+        ordered.sort(key=lambda d: (d[sort_key] is not None, d[sort_key]), reverse=SORT_DIRECTIONS[direction])
+    return ordered
 
 
 def _limit(given: str | None) -> int:

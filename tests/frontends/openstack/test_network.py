@@ -210,6 +210,13 @@ async def test_listings_page_with_limit_and_marker(stack: OpenStackWorld):
         assert {s["id"] for s in first["subnets"] + rest["subnets"]} == {to_uuid(i) for i in made}
         named = (await http.get(_url(stack, "/v2.0/subnets"), params={"name": "s1", "fields": ["id", "cidr"]})).json()
         assert named["subnets"] == [{"id": to_uuid(made[1]), "cidr": "10.5.1.0/24"}]
+        ordered = (await http.get(_url(stack, "/v2.0/subnets"), params={"sort_key": "cidr", "sort_dir": "desc"})).json()
+        assert [s["cidr"] for s in ordered["subnets"]] == ["10.5.2.0/24", "10.5.1.0/24", "10.5.0.0/24"]
+        after = (await http.get(_url(stack, "/v2.0/subnets"), params={"sort_key": "name", "sort_dir": "asc", "limit": 1,
+                                                                      "marker": to_uuid(made[0])})).json()  # fmt: skip
+        assert [s["name"] for s in after["subnets"]] == ["s1"] and "marker=" in after["subnets_links"][0]["href"]
+        _neutron_error(await http.get(_url(stack, "/v2.0/subnets"), params={"sort_key": "cidr"}), 400)
+        _neutron_error(await http.get(_url(stack, "/v2.0/subnets"), params={"sort_key": "tags", "sort_dir": "asc"}), 400)
         _neutron_error(await http.get(_url(stack, "/v2.0/subnets"), params={"limit": -1}), 400)
         _neutron_error(await http.get(_url(stack, "/v2.0/subnets"), params={"limit": "many"}), 400)
         _neutron_error(await http.get(_url(stack, "/v2.0/subnets"), params={"marker": "not-one-of-them"}), 400)
