@@ -122,6 +122,10 @@ async def test_the_version_documents_and_extensions(stack: OpenStackWorld):
         _neutron_error(await http.get(_url(stack, "/v2.0/routers")), 404)
         _neutron_error(await anonymous.get(_url(stack, "/v2.0/networks")), 401)
         _neutron_error(await anonymous.get(_url(stack, "/v2.0/networks"), headers={"X-Auth-Token": "cgt_not-a-token"}), 401)
+        login = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": "alice", "domain": {"name": "Default"}, "password": stack.password}}}}}  # no scope: no project
+        unscoped = (await anonymous.post(f"{stack.auth_url}/v3/auth/tokens", json=login)).headers["X-Subject-Token"]
+        _neutron_error(await anonymous.get(_url(stack, "/v2.0/subnets"), headers={"X-Auth-Token": unscoped}), 401)
 
 
 async def test_another_projects_resources_are_not_found(stack: OpenStackWorld):
