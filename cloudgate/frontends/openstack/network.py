@@ -194,7 +194,7 @@ def _range(attributes: dict[str, Any]) -> str:
     if network is None:
         raise OsError(400, f"Invalid input for cidr. Reason: '{str(cidr)[:60]}' is not a valid IP subnet.",
                       "HTTPBadRequest")  # fmt: skip
-    if attributes.get("ip_version", network.version) != network.version:
+    if str(attributes.get("ip_version", network.version)) != str(network.version):  # neutron takes 4 and "4"
         raise OsError(400, f"Invalid input for operation: cidr {cidr} is not an IPv{attributes['ip_version']} range.",
                       "InvalidInput")  # fmt: skip
     return str(network)
