@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from cloudgate.core import Caller, Core, CoreSource
 from cloudgate.errors import CloudgateError
-from cloudgate.frontends.openstack import block_storage, compute, identity, image
+from cloudgate.frontends.openstack import block_storage, compute, identity, image, network
 from cloudgate.frontends.openstack.context import Handler, OsRequest
 from cloudgate.frontends.openstack.errors import OsError, fault, from_core
 from cloudgate.frontends.openstack.service import Endpoint, Service
@@ -24,7 +24,13 @@ from cloudgate.serving.request_ids import RequestIds, request_id
 
 log = logging.getLogger("cloudgate.openstack")
 
-SERVICES: tuple[Service, ...] = (identity.SERVICE, compute.SERVICE, image.SERVICE, block_storage.SERVICE)
+SERVICES: tuple[Service, ...] = (
+    identity.SERVICE,
+    compute.SERVICE,
+    image.SERVICE,
+    block_storage.SERVICE,
+    network.SERVICE,
+)
 
 
 def _run(core_source: CoreSource, service: Service, endpoint: Endpoint) -> Handler | object:
