@@ -93,10 +93,13 @@ def run_openstack_cli(clouds_yaml: str | Path, cloud: str, *args: str) -> subpro
 
 
 def openstack_cli(clouds_yaml: str | Path, cloud: str, *args: str) -> Any:
-    """Run the `openstack` CLI; its JSON output, parsed (None if it printed none); fails the test if it fails."""
+    """Run the `openstack` CLI; fails the test if it fails. Its output: parsed where `-f json` asked for JSON,
+    else as printed (None if it printed nothing)."""
     done = run_openstack_cli(clouds_yaml, cloud, *args)
     assert done.returncode == 0, f"openstack {' '.join(args)} failed: {done.stderr[-3000:]}"
-    return json.loads(done.stdout) if done.stdout.strip() else None
+    if not done.stdout.strip():
+        return None
+    return json.loads(done.stdout) if "json" in args else done.stdout
 
 
 def _run(command: str, timeout: float) -> subprocess.CompletedProcess:

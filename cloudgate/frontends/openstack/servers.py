@@ -103,7 +103,7 @@ def server_doc(
         "created": when(record.created_at, fraction=False), "updated": when(record.updated_at, fraction=False),
         "addresses": addresses(record, rel), "accessIPv4": "", "accessIPv6": "",
         "links": [{"rel": "self", "href": link}, {"rel": "bookmark", "href": link}],
-        "OS-DCF:diskConfig": "MANUAL", "progress": 100 if state.status == "ACTIVE" else 0,
+        "OS-DCF:diskConfig": "MANUAL", "progress": 0,  # no cloud reports a build's progress
         "OS-EXT-AZ:availability_zone": zone.name if zone else attrs.get("datacenter") or "",
         "config_drive": "", "key_name": keypair.name if keypair else attrs.get("keypair"),
         "OS-SRV-USG:launched_at": when(record.created_at, fraction=False) if state.power_state else None,
@@ -243,6 +243,22 @@ def _text(body: dict[str, Any], field: str, *, required: bool = False, most: int
     return value
 
 
+def _boot_image(mappings: Any) -> str | None:
+    """The image a create's block device mappings boot from: a local disk made from an image is what every
+    cloud behind the gateway boots (the openstack CLI names it so); a volume to boot from is refused."""
+    if not isinstance(mappings, list) or not all(isinstance(m, dict) for m in mappings):
+        raise OsError(400, "Invalid input for field/attribute block_device_mapping_v2: a list of objects is expected.")
+    image = None
+    for mapping in mappings:
+        if (mapping.get("source_type"), mapping.get("destination_type", "local")) != ("image", "local"):
+            raise OsError(400, "Block device mappings other than a local disk from an image cannot be honoured: "
+                               "the clouds behind cloudgate boot servers from images, and volumes are attached "
+                               "once the server is built.")  # fmt: skip
+        if mapping.get("boot_index") in (0, "0") and isinstance(mapping.get("uuid"), str):
+            image = mapping["uuid"]
+    return image
+
+
 def _ref_id(value: str) -> str:
     """An id given as itself or as a link to the resource (nova accepts both for imageRef and flavorRef)."""
     return value.rstrip("/").rsplit("/", 1)[-1]
@@ -296,13 +312,11 @@ async def create(os: OsRequest) -> Response:
     if unknown:
         raise OsError(400, f"Invalid input for field/attribute server. Additional properties are not allowed "
                            f"({', '.join(repr(u[:40]) for u in unknown[:5])} were unexpected)")  # fmt: skip
-    if body.get("block_device_mapping_v2"):
-        raise OsError(400, "Block device mappings cannot be honoured: the clouds behind cloudgate boot servers from "
-                           "images (give imageRef), and volumes are attached once the server is built.")  # fmt: skip
+    boot_image = _boot_image(body.get("block_device_mapping_v2") or [])
     if "networks" not in body and os.microversion >= (2, 37):
         raise OsError(400, "Invalid input for field/attribute server. 'networks' is a required property")
     name = _text(body, "name", required=True)
-    image = await os.one(Kind.IMAGE, _ref_id(_text(body, "imageRef", required=True) or ""))
+    image = await os.one(Kind.IMAGE, _ref_id(boot_image or _text(body, "imageRef", required=True) or ""))
     flavor = await os.one(Kind.FLAVOR, _ref_id(_text(body, "flavorRef", required=True) or ""))
     least, most = _count(body, "min_count", 1), _count(body, "max_count", 1)
     if least > most:
