@@ -72,10 +72,8 @@ def flavor_doc(flavor: ResourceRecord | None, cloud_id: str | None) -> dict[str,
             "swap": 0, "original_name": flavor.name if flavor else cloud_id, "extra_specs": {}}  # fmt: skip
 
 
-def addresses(record: ResourceRecord, rel: Related) -> dict[str, list[dict[str, Any]]]:
-    """The server's addresses under the name of the network (subnet) they are on."""
-    subnet = rel.of(record, Kind.SUBNET, record.attrs.get("subnet"))
-    network = subnet.name if subnet else "default"
+def addresses(record: ResourceRecord, network: str) -> dict[str, list[dict[str, Any]]]:
+    """The server's addresses under the name of the project's one network (see network.py)."""
     found = [a for a in record.attrs.get("addresses") or [] if isinstance(a, str)]
     return (
         {network: [{"addr": a, "version": 6 if ":" in a else 4, "OS-EXT-IPS:type": "fixed"} for a in found]}
@@ -85,8 +83,9 @@ def addresses(record: ResourceRecord, rel: Related) -> dict[str, list[dict[str, 
 
 
 def server_doc(
-    os: OsRequest, record: ResourceRecord, rel: Related, volumes: Sequence[ResourceRecord], task: str | None = None
-) -> dict[str, Any]:
+    os: OsRequest, record: ResourceRecord, rel: Related, volumes: Sequence[ResourceRecord], network: str,
+    task: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
     attrs = record.attrs
     state = STATES.get(record.state, STATES["error"])
     image = rel.of(record, Kind.IMAGE, attrs.get("image"))
@@ -101,7 +100,7 @@ def server_doc(
         "image": {"id": os.os_id(image), "links": [{"rel": "bookmark", "href": f"{os.root}/compute/images/{os.os_id(image)}"}]} if image else "",
         "flavor": flavor_doc(flavor, attrs.get("flavor")),
         "created": when(record.created_at, fraction=False), "updated": when(record.updated_at, fraction=False),
-        "addresses": addresses(record, rel), "accessIPv4": "", "accessIPv6": "",
+        "addresses": addresses(record, network), "accessIPv4": "", "accessIPv6": "",
         "links": [{"rel": "self", "href": link}, {"rel": "bookmark", "href": link}],
         "OS-DCF:diskConfig": "MANUAL", "progress": 0,  # no cloud reports a build's progress
         "OS-EXT-AZ:availability_zone": zone.name if zone else attrs.get("datacenter") or "",
@@ -141,8 +140,10 @@ async def rendered(os: OsRequest, records: Sequence[ResourceRecord]) -> list[dic
         for volume in await os.listing(query):
             attached.setdefault(volume.attrs["attached_to"], []).append(volume)
     under_way = await os.call(os.core.operations.under_way, os.scoped, records)
-    return [server_doc(os, r, rel, attached.get(r.cloud_id or "", []), UNDER_WAY_TASKS.get(under_way.get(r.id, "")))
-            for r in records]  # fmt: skip
+    account = (await os.call(os.core.accounts.get, os.scoped, os.project_id)).row
+    network = account.name or account.id  # the project's network is named after it
+    return [server_doc(os, r, rel, attached.get(r.cloud_id or "", []), network,
+                       UNDER_WAY_TASKS.get(under_way.get(r.id, ""))) for r in records]  # fmt: skip
 
 
 # -- reading --------------------------------------------------------------------------------------

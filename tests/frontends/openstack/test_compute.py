@@ -70,7 +70,7 @@ async def test_a_server_lives_through_openstacksdk(stack: OpenStackWorld):
         server, seen = await_status(conn, created.id, "ACTIVE")
         assert seen[0] == "BUILD"  # as the poller observed it
         assert server.flavor.original_name == stack.flavor_name and server.metadata == {"team": "blue"}
-        assert server.availability_zone in stack.zone_names and server.addresses
+        assert server.availability_zone in stack.zone_names and list(server.addresses) == [stack.project_name]
         conn.compute.stop_server(server)
         await_status(conn, server.id, "SHUTOFF")
         conn.compute.start_server(server)
