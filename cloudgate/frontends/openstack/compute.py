@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from cloudgate.frontends.openstack import keypairs, servers
-from cloudgate.frontends.openstack.context import OsRequest
+from cloudgate.frontends.openstack.context import OsRequest, integer
 from cloudgate.frontends.openstack.errors import Family, OsError
 from cloudgate.frontends.openstack.microversions import Microversions
 from cloudgate.frontends.openstack.service import Service, delete, get, post, put
@@ -58,9 +58,10 @@ async def _flavors(os: OsRequest) -> tuple[list[ResourceRecord], str | None]:
     for param, attr in least.items():
         value = os.param(param)
         if value is not None:
-            if not value.isdigit():
+            least_value = integer(value)
+            if least_value is None:
                 raise OsError(400, f"Invalid {param} filter [{value[:40]}]")
-            records = [r for r in records if (r.attrs.get(attr) or 0) >= int(value)]
+            records = [r for r in records if (r.attrs.get(attr) or 0) >= least_value]
     return os.paged(records)
 
 

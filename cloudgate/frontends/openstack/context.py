@@ -5,6 +5,7 @@ id codec) and reads its JSON body."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -30,6 +31,19 @@ NOUNS: dict[Kind, str] = {
     Kind.FLAVOR: "Flavor", Kind.KEYPAIR: "Keypair", Kind.SECURITY_GROUP: "Security group", Kind.SUBNET: "Subnet",
     Kind.DATACENTER: "Availability zone",
 }  # fmt: skip
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+
+
+def integer(value: Any) -> int | None:
+    """An integer as the services read one, from a JSON number or a string of at most 18 digits; None for
+    anything else (a bool, "²", thousands of digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        return int(value)
+    return None
 
 
 def when(moment: float, *, fraction: bool = True) -> str:
@@ -74,7 +88,7 @@ class OsRequest:
             raise OsError(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
         try:
             return json.loads(raw or b"null")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nesting too deep is no JSON object either
             raise OsError(400, "Malformed request body: it is not JSON.") from None
 
     async def body(self) -> dict[str, Any]:
@@ -117,12 +131,7 @@ class OsRequest:
         """A page as the OpenStack services page: `limit` records (at most MAX_PAGE) after the record `marker`
         names, in the caller's project; the OpenStack id of the last one when more follow."""
         limit_text, marker = self.param("limit"), self.param("marker")
-        try:
-            limit = MAX_PAGE if limit_text is None else int(limit_text)
-        except ValueError:
-            raise OsError(400, f"limit must be an integer, not {str(limit_text)[:40]!r}") from None
-        if limit < 0:
-            raise OsError(400, "limit must be 0 or more")
+        limit = self._limit(limit_text)
         gateway_marker = None
         if marker is not None:
             gateway_marker = from_uuid(marker)
@@ -145,13 +154,19 @@ class OsRequest:
             if marker not in ids:
                 raise OsError(400, f"marker [{marker[:100]}] not found")
             start = ids.index(marker) + 1
-        try:
-            limit = MAX_PAGE if limit_text is None else max(0, min(int(limit_text), MAX_PAGE))
-        except ValueError:
-            raise OsError(400, f"limit must be an integer, not {str(limit_text)[:40]!r}") from None
+        limit = min(self._limit(limit_text), MAX_PAGE)
         page = records[start : start + limit]
         more = start + limit < len(records) and bool(page)
         return page, (self.os_id(page[-1]) if more else None)
+
+    @staticmethod
+    def _limit(text: str | None) -> int:
+        if text is None:
+            return MAX_PAGE
+        limit = integer(text)
+        if limit is None or limit < 0:
+            raise OsError(400, f"limit must be an integer 0 or more, not {text[:40]!r}")
+        return limit
 
     def next_link(self, marker: str) -> str:
         """The request's own URL with `marker` set: the link to the next page."""
@@ -171,7 +186,11 @@ class OsRequest:
     async def done(self, operation: Operation) -> Operation:
         """Wait for a change the service answers only once made (a new name shown in the answer); its
         failure in the service's fault shape."""
-        return succeeding(await self.call(self.core.operations.wait, self.scoped, operation.id, SETTLE_SECONDS))
+        finished = succeeding(await self.call(self.core.operations.wait, self.scoped, operation.id, SETTLE_SECONDS))
+        if not finished.finished:  # the cloud is slower than the request may wait: say so, claim nothing
+            raise OsError(503, f"The change is still under way after {SETTLE_SECONDS:.0f} s (operation {operation.id}); "
+                               "look again shortly.")  # fmt: skip
+        return finished
 
     @staticmethod
     async def call(function: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:

@@ -48,9 +48,19 @@ def _in_default_domain(ref: dict[str, Any]) -> None:
         raise OsError(401, "The request you have made requires authentication (only the Default domain exists).")
 
 
-def _ref(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict) or not (isinstance(value.get("id"), str) or isinstance(value.get("name"), str)):
-        raise OsError(400, f"Invalid input for field '{what}': an id or a name is required.")
+def _ref(value: Any, what: str) -> tuple[dict[str, Any], str, str]:
+    """A reference by id or by name: the object, which of the two it gives ("id" first), and its text."""
+    if isinstance(value, dict):
+        for field in ("id", "name"):
+            if isinstance(value.get(field), str) and value[field]:
+                return value, field, value[field]
+    raise OsError(400, f"Invalid input for field '{what}': an id or a name is required.")
+
+
+def _member(parent: dict[str, Any], field: str) -> dict[str, Any]:
+    value = parent.get(field) or {}
+    if not isinstance(value, dict):
+        raise OsError(400, f"Invalid input for field '{field}': an object is expected.")
     return value
 
 
@@ -62,17 +72,17 @@ async def issue(os: OsRequest) -> Response:
         raise OsError(400, "Invalid input for field 'identity': 'methods' is a required property.")
     scope = auth.get("scope") if isinstance(auth, dict) else None
     if "password" in methods:
-        user = _ref((identity.get("password") or {}).get("user"), "identity.password.user")
-        if "id" not in user:
+        user, by, who = _ref(_member(identity, "password").get("user"), "identity.password.user")
+        if by == "name":
             _in_default_domain(user)
         password = user.get("password")
         if not isinstance(password, str):
             raise OsError(400, "Invalid input for field 'identity.password.user.password'.")
-        principal = await os.call(os.core.auth.verify, user.get("id") or user["name"], password)
+        principal = await os.call(os.core.auth.verify, who, password)
         account = await _project(os, principal, scope)
         issued = await os.call(os.core.auth.issue, principal, account.row.id if account else None)
     elif "token" in methods:
-        token = (identity.get("token") or {}).get("id")
+        token = _member(identity, "token").get("id")
         if not isinstance(token, str):
             raise OsError(400, "Invalid input for field 'identity.token.id'.")
         view = await os.call(os.core.auth.inspect, token)
@@ -91,18 +101,18 @@ async def _project(os: OsRequest, principal: Principal, scope: Any) -> AccountVi
         return None
     if not isinstance(scope, dict) or "project" not in scope:
         raise OsError(401, "Only project scopes exist here (a project is an account): domain and system scopes do not.")
-    project = _ref(scope["project"], "scope.project")
+    project, by, which = _ref(scope["project"], "scope.project")
     unscoped = Caller(Principal(principal.client_id, principal.name, principal.is_admin), request_id=os.request_id)
-    if "id" in project:
+    if by == "id":
         try:
-            return await os.call(os.core.accounts.get, unscoped, project["id"])
+            return await os.call(os.core.accounts.get, unscoped, which)
         except OsError as exc:
-            raise OsError(401, f"No project {project['id'][:100]} that {principal.name} may use.") from exc
+            raise OsError(401, f"No project {which[:100]} that {principal.name} may use.") from exc
     _in_default_domain(project)
-    named = [a for a in await os.call(os.core.accounts.list, unscoped) if _name(a) == project["name"]]
+    named = [a for a in await os.call(os.core.accounts.list, unscoped) if _name(a) == which]
     if len(named) != 1:
         why = "several projects have" if named else f"no project {principal.name} may use has"
-        raise OsError(401, f"Could not scope to project {project['name'][:100]!r}: {why} that name (scope by id).")
+        raise OsError(401, f"Could not scope to project {which[:100]!r}: {why} that name (scope by id).")
     return named[0]
 
 
@@ -153,7 +163,7 @@ async def _subject(os: OsRequest) -> tuple[str, Any]:
         view = await os.core.auth.inspect(subject)
     except Unauthenticated:
         raise OsError(404, "Could not find token (it is unknown, expired or revoked).") from None
-    if view.principal.client_id != caller.client_id and not caller.principal.is_admin:
+    if view.principal.client_id != caller.client_id and not caller.is_admin:
         raise OsError(404, "Could not find token (it is unknown, expired or revoked).")
     return subject, view
 
@@ -172,8 +182,8 @@ async def validate(os: OsRequest) -> Response:
 
 
 async def revoke(os: OsRequest) -> Response:
-    token, view = await _subject(os)
-    await os.call(os.core.auth.revoke, Caller(view.principal), token)
+    token, _view = await _subject(os)
+    await os.call(os.core.auth.revoke, os.caller, token)
     return Response(status_code=204)
 
 
@@ -187,30 +197,38 @@ def _unscoped(os: OsRequest) -> Caller:
     return Caller(Principal(principal.client_id, principal.name, principal.is_admin), request_id=os.request_id)
 
 
-async def _projects(os: OsRequest) -> Response:
-    accounts = await os.call(os.core.accounts.list, _unscoped(os))
+def _caller(os: OsRequest) -> Caller:
+    if os.caller is None:
+        raise OsError(401, "The request you have made requires authentication.")
+    return os.caller
+
+
+async def _projects(os: OsRequest, caller: Caller) -> Response:
+    accounts = await os.call(os.core.accounts.list, caller)
     name = os.param("name")
     shown = [project(os, a) for a in accounts if name in (None, _name(a))]
     return JSONResponse({"projects": shown, "links": {"self": str(os.request.url), "previous": None, "next": None}})
 
 
 async def auth_projects(os: OsRequest) -> Response:
-    return await _projects(os)
+    """Every project the user may scope a token to, whatever this token's scope (to choose one)."""
+    return await _projects(os, _unscoped(os))
 
 
 async def projects(os: OsRequest) -> Response:
-    return await _projects(os)
+    """The projects this token may see: its own project when scoped (as keystone shows a member)."""
+    return await _projects(os, _caller(os))
 
 
 async def user_projects(os: OsRequest) -> Response:
     _self(os)
-    return await _projects(os)
+    return await _projects(os, _unscoped(os))
 
 
 async def one_project(os: OsRequest) -> Response:
     project_id = os.request.path_params["project_id"]
     try:
-        account = await os.call(os.core.accounts.get, _unscoped(os), project_id)
+        account = await os.call(os.core.accounts.get, _caller(os), project_id)
     except OsError:
         raise OsError(404, f"Could not find project: {project_id[:100]}.") from None
     return JSONResponse({"project": project(os, account)})

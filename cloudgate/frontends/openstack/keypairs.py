@@ -59,7 +59,7 @@ async def create(os: OsRequest) -> Response:
         raise OsError(
             400, "Keypair data is invalid: the name must be 1 to 255 letters, digits, spaces, '_', '.', '@' or '-'."
         )
-    if body.get("type", "ssh") not in KEY_TYPES:
+    if not isinstance(body.get("type", "ssh"), str) or body.get("type", "ssh") not in KEY_TYPES:
         raise OsError(400, "Invalid input for field/attribute type: ssh or x509 is expected.")
     public_key = body.get("public_key")
     if public_key is not None and (not isinstance(public_key, str) or not public_key.strip()):

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from starlette.responses import JSONResponse, Response
 
-from cloudgate.frontends.openstack.context import Handler, OsRequest, when
+from cloudgate.frontends.openstack.context import Handler, OsRequest, integer, when
 from cloudgate.frontends.openstack.errors import OsError
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import ResourceQuery
@@ -159,11 +159,8 @@ def _sorted(os: OsRequest, documents: list[dict[str, Any]]) -> list[dict[str, An
 
 def _limit(given: str | None) -> int:
     """neutron's page size: 0 or none is every item."""
-    try:
-        limit = 0 if given is None else int(given)
-    except ValueError:
-        limit = -1
-    if limit < 0:
+    limit = 0 if given is None else integer(given)
+    if limit is None or limit < 0:
         raise OsError(400, f"Limit must be an integer 0 or greater and not '{str(given)[:40]}'", "BadRequest")
     return limit
 

@@ -192,13 +192,15 @@ def _invalid(message: str, neutron_type: str = "InvalidInput") -> OsError:
 def _given_rule(attributes: dict[str, Any]) -> Rule:
     """neutron's rule attributes as a generic rule, refused as neutron refuses them."""
     direction = attributes.get("direction")
-    if direction not in DIRECTIONS:
+    if not isinstance(direction, str) or direction not in DIRECTIONS:
         raise _invalid(f"Invalid input for direction. Reason: '{str(direction)[:40]}' is not in ['ingress', 'egress'].")
     ethertype = attributes.get("ethertype", "IPv4")
-    if ethertype not in ETHERTYPES:
+    if not isinstance(ethertype, str) or ethertype not in ETHERTYPES:
         raise _invalid(f"Invalid input for ethertype. Reason: '{str(ethertype)[:40]}' is not in ['IPv4', 'IPv6'].")
     given = attributes.get("protocol")
-    protocol = PROTOCOLS.get(given.lower() if isinstance(given, str) else given)
+    protocol = (
+        PROTOCOLS.get(given.lower()) if isinstance(given, str) else PROTOCOLS.get(None) if given is None else None
+    )
     if protocol is None:
         raise _invalid(f"Security group rule protocol {str(given)[:40]} not supported: the gateway's rules take "
                        "tcp, udp, icmp or any.", "SecurityGroupRuleInvalidProtocol")  # fmt: skip

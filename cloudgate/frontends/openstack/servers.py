@@ -20,11 +20,12 @@ from starlette.responses import JSONResponse, Response
 
 from cloudgate.core.resources import Related
 from cloudgate.foreign_ids import from_uuid, to_uuid
-from cloudgate.frontends.openstack.context import OsRequest, succeeding, when
+from cloudgate.frontends.openstack.context import OsRequest, integer, succeeding, when
 from cloudgate.frontends.openstack.errors import OsError
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import Match, ResourceQuery
 
+MAX_PATTERN = 255  # characters in a name filter (nova's regular expression), as long as a name
 MAX_LAUNCH = 20  # servers one request may ask for (min_count/max_count)
 SETTLE_SECONDS = 60.0  # how long a create waits for the cloud to take it
 
@@ -176,9 +177,11 @@ async def _selected(os: OsRequest) -> tuple[list[ResourceRecord], str | None]:
     if name is None and since is None:
         return await os.page(query)
     # nova's name filter is a regular expression and changes-since a time: both filter the whole listing.
+    if name is not None and len(name) > MAX_PATTERN:
+        raise OsError(400, f"The name filter is longer than {MAX_PATTERN} characters.")
     try:
         pattern = re.compile(name) if name is not None else None
-    except re.error:
+    except (re.error, OverflowError):  # a repeat too large to count is no pattern either
         raise OsError(400, f"Invalid regular expression for the name filter: {str(name)[:60]!r}") from None
     after = _since(since) if since is not None else None
     records = [r for r in await os.listing(query)
@@ -225,11 +228,10 @@ async def show(os: OsRequest) -> Response:
 
 
 def _count(body: dict[str, Any], field: str, default: int) -> int:
-    value = body.get(field, default)
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_LAUNCH:
-        raise OsError(400, f"Invalid input for field/attribute {field}. Value: {str(value)[:40]}. "
+    given = body.get(field, default)
+    value = integer(given)
+    if value is None or not 1 <= value <= MAX_LAUNCH:
+        raise OsError(400, f"Invalid input for field/attribute {field}. Value: {str(given)[:40]}. "
                            f"It must be an integer between 1 and {MAX_LAUNCH}.")  # fmt: skip
     return value
 
@@ -319,7 +321,8 @@ async def create(os: OsRequest) -> Response:
     name = _text(body, "name", required=True)
     image = await os.one(Kind.IMAGE, _ref_id(boot_image or _text(body, "imageRef", required=True) or ""))
     flavor = await os.one(Kind.FLAVOR, _ref_id(_text(body, "flavorRef", required=True) or ""))
-    least, most = _count(body, "min_count", 1), _count(body, "max_count", 1)
+    least = _count(body, "min_count", 1)
+    most = _count(body, "max_count", least)  # nova makes min_count servers when max_count is not given
     if least > most:
         raise OsError(400, "min_count must be <= max_count")
     spec: dict[str, Any] = {"account": os.project_id, "image": image.id, "flavor": flavor.id,

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from cloudgate.core.resources import Related
 from cloudgate.frontends.openstack.cinder import links, listing, zones
-from cloudgate.frontends.openstack.context import OsRequest, when
+from cloudgate.frontends.openstack.context import OsRequest, integer, when
 from cloudgate.frontends.openstack.errors import OsError
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import Match
@@ -67,15 +67,14 @@ async def _section(os: OsRequest, key: str, fields: frozenset[str]) -> dict[str,
 
 def _size(value: Any, field: str) -> int:
     """A size in GB as cinder reads one: an integer, or a string of digits, of at least 1."""
-    if isinstance(value, str) and len(value) <= 20 and value.strip().lstrip("-").isdigit():  # int() of more is slow
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool):
+    size = integer(value)
+    if size is None:
         raise OsError(400, f"Invalid input for field/attribute {field}. Value: {str(value)[:40]}. "
                            "It is not an integer.")  # fmt: skip
-    if value < 1:
-        raise OsError(400, f"Invalid input for field/attribute {field}. Value: {value}. {value} is less than the "
+    if size < 1:
+        raise OsError(400, f"Invalid input for field/attribute {field}. Value: {size}. {size} is less than the "
                            "minimum of 1.")  # fmt: skip
-    return value
+    return size
 
 
 def _text(section: Mapping[str, Any], *names: str) -> str | None:

@@ -9,6 +9,8 @@ import httpx
 import keystoneauth1.exceptions
 import pytest
 
+from cloudgate.core import Caller
+
 from tests.frontends.openstack.conftest import OpenStackWorld
 
 
@@ -97,5 +99,25 @@ async def test_junk_is_refused_in_keystone_s_shape(stack: OpenStackWorld):
             assert answer.status_code == 401 and answer.json()["error"]["title"] == "Unauthorized", scope
         assert httpx.get(f"{stack.auth_url}/v3/nowhere").json()["error"]["code"] == 404
         assert httpx.put(f"{stack.auth_url}/v3/auth/tokens").json()["error"]["code"] == 405
+
+    await asyncio.to_thread(run)
+
+
+
+async def test_a_project_scoped_token_sees_its_own_project_only(stack: OpenStackWorld, quick_sim):
+    alice = Caller(await stack.served.gateway.core.auth.verify(stack.user, stack.password))
+    second = await stack.served.account(quick_sim, "AK-B", caller=alice)  # alice proves the other project too
+
+    def run() -> None:
+        conn = stack.connect()
+        token = conn.session.get_token()
+        headers = {"X-Auth-Token": token}
+        url = f"{stack.auth_url}/v3"
+        assert [p["id"] for p in httpx.get(f"{url}/projects", headers=headers).json()["projects"]] == [stack.project]
+        assert httpx.get(f"{url}/projects/{second}", headers=headers).status_code == 404
+        choices = {p["id"] for p in httpx.get(f"{url}/auth/projects", headers=headers).json()["projects"]}
+        assert choices == {stack.project, second}  # to choose a scope from
+        other = stack.connect(project_name=None, project_id=second, project_domain_name=None)
+        assert other.current_project_id == second
 
     await asyncio.to_thread(run)
