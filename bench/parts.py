@@ -8,4 +8,5 @@ PARTS: dict[str, str] = {
     "reads": "bench.reads",
     "events": "bench.delivery",
     "amqp": "bench.amqp",
+    "openstack": "bench.openstack_reads",
 }

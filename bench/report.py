@@ -14,6 +14,7 @@ TITLES = {
     "reads": "Reads over HTTP from cloudgate serve (peers: the same 1,000 instances listed straight from moto)",
     "events": "Events delivered per second, one reader catching up on a backlog",
     "amqp": "AMQP (RabbitMQ on 127.0.0.1)",
+    "openstack": "nova's servers of one project through cloudgate's /openstack (peer: the same call to the real nova)",
 }
 
 
@@ -109,8 +110,32 @@ def _amqp(figures: dict[str, Any]) -> Table:
     return table
 
 
+def _openstack(figures: dict[str, Any]) -> Table:
+    table = Table(title=TITLES["openstack"], title_justify="left")
+    for column, justify in (("listing", "left"), ("through cloudgate", "right"), ("straight from nova", "right"),
+                            ("nova ÷ cloudgate", "right")):  # fmt: skip
+        table.add_column(column, justify=justify)
+    sdk, answer, cli = figures["sdk"], figures["answer"], figures["cli"]
+    rows = ((f"openstacksdk compute.servers(), {sdk['microversions']['gateway']} / {sdk['microversions']['nova']}", sdk),
+            ("  their answers (GET /servers/detail, JSON parsed)", answer), (cli["command"], cli))  # fmt: skip
+    for label, row in rows:
+        if "skipped" in row:
+            table.add_row(label, row["skipped"], "", "")
+        else:
+            table.add_row(f"{label} (median of {row['repeats']})", f"{row['gateway_s']:.3f} s",
+                          f"{row['nova_s']:.3f} s", f"{row['nova_over_gateway']:.1f}×")  # fmt: skip
+    table.add_row(f"  nova's answer at {sdk['microversions']['gateway']}", "",
+                  f"{answer['nova_at_gateway_microversion_s']:.3f} s",
+                  f"{answer['nova_at_gateway_microversion_over_gateway']:.1f}×")  # fmt: skip
+    held = figures["nova_servers"]
+    table.caption = (f"{held['servers']:,} ACTIVE servers (fake driver), {held['launched']:,} launched in "
+                     f"{held['launch_s']:.0f} s ({held['launched_per_s']:.1f}/s, batches of {held['batch']}); "
+                     f"polled into the store in {figures['poll_s']:.1f} s; bring-up: {figures['bring_up']}")  # fmt: skip
+    return table
+
+
 RENDERERS: dict[str, Callable[[dict[str, Any]], Table]] = {
-    "poll": _poll, "latency": _latency, "reads": _reads, "events": _events, "amqp": _amqp,
+    "poll": _poll, "latency": _latency, "reads": _reads, "events": _events, "amqp": _amqp, "openstack": _openstack,
 }  # fmt: skip
 
 
