@@ -18,7 +18,7 @@ from cloudgate.core import Caller, Core, CoreSource
 from cloudgate.errors import CloudgateError
 from cloudgate.frontends.openstack import block_storage, compute, identity, image, network
 from cloudgate.frontends.openstack.context import Handler, OsRequest
-from cloudgate.frontends.openstack.errors import OsError, fault, from_core
+from cloudgate.frontends.openstack.errors import Family, OsError, fault, from_core
 from cloudgate.frontends.openstack.service import Endpoint, Service
 from cloudgate.serving.request_ids import RequestIds, request_id
 
@@ -43,7 +43,11 @@ def _run(core_source: CoreSource, service: Service, endpoint: Endpoint) -> Handl
         version = None
         try:
             core = core_source()
-            caller = None if endpoint.public else await _caller(core, request, rid)
+            try:
+                caller = None if endpoint.public else await _caller(core, request, rid)
+            except (OsError, CloudgateError) as exc:  # keystonemiddleware refuses in keystone's shape, any service
+                refused = exc if isinstance(exc, OsError) else from_core(exc)
+                return fault(Family.IDENTITY, refused)
             version = versions.requested(request.headers) if versions else None
             response = await endpoint.handler(OsRequest(core, caller, request, rid, family, version or (0, 0)))
         except OsError as exc:

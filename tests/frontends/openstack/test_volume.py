@@ -181,7 +181,8 @@ async def test_what_cinder_here_refuses(stack: OpenStackWorld):
                400, "badRequest")  # fmt: skip
         other = url.replace(stack.project, "0" * 16)
         _fault(httpx.get(f"{other}/volumes", headers=headers), 403, "forbidden")
-        _fault(httpx.get(f"{url}/volumes", headers={"X-Auth-Token": "cgt_forged"}), 401, "unauthorized")
+        forged = httpx.get(f"{url}/volumes", headers={"X-Auth-Token": "cgt_forged"})
+        assert forged.status_code == 401 and forged.json()["error"]["code"] == 401  # keystonemiddleware's shape
 
         types = f"{url}/types"
         default = httpx.get(f"{types}/default", headers=headers).json()["volume_type"]
