@@ -10,7 +10,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from cloudgate.frontends.openstack import volume
-from cloudgate.frontends.openstack.cinder import MICROVERSIONS, versioned, zones
+from cloudgate.frontends.openstack.cinder import MICROVERSIONS, versioned
 from cloudgate.frontends.openstack.context import Handler, OsRequest
 from cloudgate.frontends.openstack.errors import Family, OsError
 from cloudgate.frontends.openstack.service import Endpoint, Service, delete, get, post, put
@@ -81,7 +81,7 @@ async def default_type(os: OsRequest) -> Response:
 
 
 async def availability_zones(os: OsRequest) -> Response:
-    shown = [{"zoneName": z.name, "zoneState": {"available": z.state == "available"}} for z in await zones(os)]
+    shown = [{"zoneName": z.name, "zoneState": {"available": z.state == "available"}} for z in await os.zones()]
     return JSONResponse({"availabilityZoneInfo": shown})
 
 

@@ -89,12 +89,6 @@ def _next_links(os: OsRequest, marker: str | None) -> list[dict[str, str]]:
     return [{"href": str(os.request.url.replace(query=urlencode([*kept, ("marker", marker)]))), "rel": "next"}]
 
 
-async def zones(os: OsRequest) -> list[ResourceRecord]:
-    """The availability zones of the project's cloud: its datacenters but its regions, by name."""
-    found = await os.listing(ResourceQuery(Kind.DATACENTER, sort=(SortKey("name"),)))
-    return [record for record in found if record.attrs.get("type") != "region"]
-
-
 def links(os: OsRequest, collection: str, record: ResourceRecord) -> list[dict[str, str]]:
     base = f"{os.root}/volume/v3/{os.project_id}/{collection}/{os.os_id(record)}"
     bookmark = f"{os.root}/volume/{os.project_id}/{collection}/{os.os_id(record)}"

@@ -91,9 +91,8 @@ async def flavor_extra_specs(os: OsRequest) -> Response:
 
 
 async def zones(os: OsRequest) -> Response:
-    records = await os.listing(ResourceQuery(kind=Kind.DATACENTER, matches=(Match("attrs.type", ("zone",)),)))
     info = [{"zoneName": r.name, "zoneState": {"available": r.state == "available"}, "hosts": None}
-            for r in sorted(records, key=lambda z: z.name)]  # fmt: skip
+            for r in await os.zones()]  # fmt: skip
     return JSONResponse({"availabilityZoneInfo": info})
 
 

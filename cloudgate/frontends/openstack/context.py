@@ -20,7 +20,7 @@ from cloudgate.errors import CloudgateError, NotFound
 from cloudgate.foreign_ids import from_uuid, to_uuid
 from cloudgate.frontends.openstack.errors import Family, OsError, from_code, from_core
 from cloudgate.model import Kind, ResourceRecord
-from cloudgate.query import MAX_PAGE, Match, ResourceQuery
+from cloudgate.query import MAX_PAGE, Match, ResourceQuery, SortKey
 
 PREFIX = "/openstack"  # where the composition root mounts the front-end
 MAX_BODY_BYTES = 1_000_000
@@ -167,6 +167,12 @@ class OsRequest:
         if limit is None or limit < 0:
             raise OsError(400, f"limit must be an integer 0 or more, not {text[:40]!r}")
         return limit
+
+    async def zones(self) -> list[ResourceRecord]:
+        """The availability zones of the project's cloud (its datacenters but its regions), by name: nova and
+        cinder list and choose from the same ones."""
+        query = ResourceQuery(kind=Kind.DATACENTER, matches=(Match("attrs.type", ("zone",)),), sort=(SortKey("name"),))
+        return await self.listing(query)
 
     def next_link(self, marker: str) -> str:
         """The request's own URL with `marker` set: the link to the next page."""

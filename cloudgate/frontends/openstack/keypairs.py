@@ -9,10 +9,10 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from cloudgate.foreign_ids import numeric_id
-from cloudgate.frontends.openstack.context import OsRequest, when
+from cloudgate.frontends.openstack.context import OsRequest, integer, when
 from cloudgate.frontends.openstack.errors import OsError
 from cloudgate.model import Kind, ResourceRecord
-from cloudgate.query import Match, ResourceQuery
+from cloudgate.query import MAX_PAGE, Match, ResourceQuery
 
 NAME = re.compile(r"^[A-Za-z0-9 _.@-]{1,255}$")  # the characters nova allows in a key pair's name
 KEY_TYPES = frozenset({"ssh", "x509"})
@@ -41,9 +41,25 @@ async def _one(os: OsRequest) -> ResourceRecord:
 
 
 async def list_keypairs(os: OsRequest) -> Response:
-    records = [r for r in await os.listing(ResourceQuery(kind=Kind.KEYPAIR)) if r.account_id == os.project_id]
-    records, _marker = os.paged(records)
-    return JSONResponse({"keypairs": [{"keypair": _doc(os, r, detail=False)} for r in records]})
+    """The project's key pairs by name, paged as nova pages them since 2.35: after the key pair `marker` names."""
+    records = sorted((r for r in await os.listing(ResourceQuery(kind=Kind.KEYPAIR)) if r.account_id == os.project_id),
+                     key=lambda r: r.name)  # fmt: skip
+    marker, limit = os.param("marker"), integer(os.param("limit") or MAX_PAGE)
+    if limit is None or limit < 0:
+        raise OsError(400, f"Invalid input for query parameters limit. Value: {str(os.param('limit'))[:40]}.")
+    start = 0
+    if marker is not None:
+        names = [r.name for r in records]
+        if marker not in names:
+            raise OsError(400, f"marker [{marker[:100]}] not found")
+        start = names.index(marker) + 1
+    page = records[start : start + limit]
+    links = (
+        {"keypairs_links": [{"rel": "next", "href": os.next_link(page[-1].name)}]}
+        if page and start + limit < len(records)
+        else {}
+    )
+    return JSONResponse({"keypairs": [{"keypair": _doc(os, r, detail=False)} for r in page], **links})
 
 
 async def show(os: OsRequest) -> Response:

@@ -25,6 +25,8 @@ from cloudgate.frontends.openstack.errors import OsError
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import Match, ResourceQuery
 
+# What nova says of a create's image or flavor it cannot find.
+UNKNOWN_REFERENCES = {Kind.IMAGE: "Can not find requested image", Kind.FLAVOR: "Flavor {} could not be found."}
 MAX_PATTERN = 255  # characters in a name filter (nova's regular expression), as long as a name
 MAX_LAUNCH = 20  # servers one request may ask for (min_count/max_count)
 SETTLE_SECONDS = 60.0  # how long a create waits for the cloud to take it
@@ -137,7 +139,10 @@ async def rendered(os: OsRequest, records: Sequence[ResourceRecord]) -> list[dic
     cloud_ids = tuple(r.cloud_id for r in records if r.cloud_id)
     attached: dict[str, list[ResourceRecord]] = {}
     if cloud_ids:
-        query = ResourceQuery(kind=Kind.VOLUME, matches=(Match("attrs.attached_to", cloud_ids),))
+        attached_states = ("attaching", "in_use", "detaching")  # a volume detached keeps where it was: not shown
+        query = ResourceQuery(
+            kind=Kind.VOLUME, matches=(Match("attrs.attached_to", cloud_ids), Match("state", attached_states))
+        )
         for volume in await os.listing(query):
             attached.setdefault(volume.attrs["attached_to"], []).append(volume)
     under_way = await os.call(os.core.operations.under_way, os.scoped, records)
@@ -262,6 +267,16 @@ def _boot_image(mappings: Any) -> str | None:
     return image
 
 
+async def _referenced(os: OsRequest, kind: Kind, given: str) -> ResourceRecord:
+    """The image or flavor a create names: one that is not found makes the request bad (400), as in nova."""
+    try:
+        return await os.one(kind, _ref_id(given))
+    except OsError as exc:
+        if exc.status != 404:
+            raise
+        raise OsError(400, UNKNOWN_REFERENCES[kind].format(given[:100])) from None
+
+
 def _ref_id(value: str) -> str:
     """An id given as itself or as a link to the resource (nova accepts both for imageRef and flavorRef)."""
     return value.rstrip("/").rsplit("/", 1)[-1]
@@ -319,8 +334,8 @@ async def create(os: OsRequest) -> Response:
     if "networks" not in body and os.microversion >= (2, 37):
         raise OsError(400, "Invalid input for field/attribute server. 'networks' is a required property")
     name = _text(body, "name", required=True)
-    image = await os.one(Kind.IMAGE, _ref_id(boot_image or _text(body, "imageRef", required=True) or ""))
-    flavor = await os.one(Kind.FLAVOR, _ref_id(_text(body, "flavorRef", required=True) or ""))
+    image = await _referenced(os, Kind.IMAGE, boot_image or _text(body, "imageRef", required=True) or "")
+    flavor = await _referenced(os, Kind.FLAVOR, _text(body, "flavorRef", required=True) or "")
     least = _count(body, "min_count", 1)
     most = _count(body, "max_count", least)  # nova makes min_count servers when max_count is not given
     if least > most:
@@ -383,12 +398,10 @@ async def _zone(os: OsRequest, given: Any) -> str:
         if not isinstance(given, str) or not given:
             raise OsError(400, "Invalid input for field/attribute availability_zone.")
         return given.split(":", 1)[0]
-    zones = await os.listing(
-        ResourceQuery(kind=Kind.DATACENTER, matches=(Match("attrs.type", ("zone",)), Match("state", ("available",))))
-    )
-    if not zones:
+    available = [zone for zone in await os.zones() if zone.state == "available"]
+    if not available:
         raise OsError(409, "No availability zone of the project is available.")
-    return min(zones, key=lambda z: z.name).name
+    return available[0].name
 
 
 def _metadata(value: Any) -> dict[str, str]:

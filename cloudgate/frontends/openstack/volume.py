@@ -11,7 +11,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from cloudgate.core.resources import Related
-from cloudgate.frontends.openstack.cinder import links, listing, zones
+from cloudgate.frontends.openstack.cinder import links, listing
 from cloudgate.frontends.openstack.context import OsRequest, integer, when
 from cloudgate.frontends.openstack.errors import OsError
 from cloudgate.model import Kind, ResourceRecord
@@ -164,7 +164,7 @@ async def show_volume(os: OsRequest) -> Response:
 
 async def _default_zone(os: OsRequest) -> str:
     """The zone of a volume created without one: cinder's default zone is the first of the cloud's here."""
-    found = await zones(os)
+    found = [zone for zone in await os.zones() if zone.state == "available"]
     if not found:
         raise OsError(400, "Invalid input received: the project's cloud has no availability zone.")
     return found[0].name

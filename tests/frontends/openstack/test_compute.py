@@ -51,6 +51,9 @@ async def test_flavors_zones_and_key_pairs_with_the_cli(stack: OpenStackWorld, t
         imported = stack.cli("keypair", "create", "--public-key", str(public_key), "imported", "-f", "json")
         assert imported["fingerprint"]
         assert {k["Name"] for k in stack.cli("keypair", "list", "-f", "json")} == {"made", "imported"}
+        first = stack.connect().compute.get("/os-keypairs?limit=1").json()  # nova pages key pairs by name
+        assert [k["keypair"]["name"] for k in first["keypairs"]] == ["imported"]
+        assert "marker=imported" in first["keypairs_links"][0]["href"]
         duplicate = stack.cli_run("keypair", "create", "made")
         assert duplicate.returncode == 1 and "409" in duplicate.stderr
         stack.cli("keypair", "delete", "made", "imported")
@@ -141,7 +144,8 @@ async def test_what_nova_refuses_is_refused_in_nova_s_shape(stack: OpenStackWorl
             ("post", "/servers", {"server": {**good, "max_count": 10**9}}, 400, "badRequest"),
             ("post", "/servers", {"server": {**good, "min_count": -1}}, 400, "badRequest"),
             ("post", "/servers", {"server": {**good, "name": "x" * 100_000}}, 400, "badRequest"),
-            ("post", "/servers", {"server": {**good, "imageRef": "00000000-0000-0000-0000-000000000000"}}, 404, "itemNotFound"),
+            ("post", "/servers", {"server": {**good, "imageRef": "00000000-0000-0000-0000-000000000000"}}, 400, "badRequest"),
+            ("post", "/servers", {"server": {**good, "flavorRef": "no-such-flavor"}}, 400, "badRequest"),
             ("get", f"/servers/{other_project_server}", None, 404, "itemNotFound"),
             ("delete", f"/servers/{other_project_server}", None, 404, "itemNotFound"),
             ("get", "/servers/not-a-uuid", None, 404, "itemNotFound"),
