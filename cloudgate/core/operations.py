@@ -197,6 +197,14 @@ class Operations:
             seen = await visibility(conn, caller)
             return await op_rows.under_way(conn, [r.id for r in records if seen.sees_scope(r.scope)])
 
+    async def destroyed(self, caller: Caller, account_id: str, kind: Kind, within: float) -> builtins.list[Operation]:
+        """The destroy operations that removed resources of `kind` from the account in the last `within` seconds:
+        a front-end whose cloud shows a terminated resource for a while (EC2 an hour) shows it from these."""
+        async with self._store.read() as conn:
+            await visible_account(conn, caller, account_id)
+            rows = await op_rows.destroyed(conn, account_id, kind.value, time.time() - within)
+        return [Operation.of(row) for row in rows]
+
     # -- requests --------------------------------------------------------------------------
 
     async def create(self, caller: Caller, kind: Kind, spec: Mapping[str, Any]) -> tuple[ResourceRecord, Operation]:

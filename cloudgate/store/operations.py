@@ -110,6 +110,19 @@ async def under_way(conn: AsyncConnection, resource_ids: Collection[str]) -> dic
     return {row.resource_id: row.action for row in await conn.execute(query)}
 
 
+async def destroyed(conn: AsyncConnection, account_id: str, kind: str, since: float) -> list[OperationRow]:
+    """The destroy operations that succeeded on the account's resources of `kind` since `since` (the latest of
+    each resource)."""
+    query = (
+        select(operations)
+        .where(operations.c.account_id == account_id, operations.c.kind == kind, operations.c.state == "succeeded",
+               operations.c.action == "destroy", operations.c.updated_at >= since)
+        .order_by(operations.c.updated_at)
+    )  # fmt: skip
+    found = {row["resource_id"]: OperationRow(**row) for row in (await conn.execute(query)).mappings()}
+    return list(found.values())
+
+
 async def unfinished(conn: AsyncConnection) -> list[OperationRow]:
     query = select(operations).where(operations.c.state.in_(("pending", "running"))).order_by(operations.c.created_at)
     return [OperationRow(**row) for row in (await conn.execute(query)).mappings()]

@@ -55,6 +55,14 @@ class Ec2Request:
 
     async def records(self, kind: Kind, ec2_ids: Sequence[str]) -> list[ResourceRecord]:
         """The records EC2 ids name, in their order; Malformed or NotFound in EC2's codes for any other."""
+        found, missing = await self.found(kind, ec2_ids)
+        if missing:
+            raise not_found(kind, missing)
+        return found
+
+    async def found(self, kind: Kind, ec2_ids: Sequence[str]) -> tuple[list[ResourceRecord], list[str]]:
+        """The records EC2 ids name, in their order, and the ids that name none; Malformed for an id that is
+        not of the kind."""
         numbers = []
         for text in ec2_ids:
             decoded = from_ec2_id(text)
@@ -64,9 +72,7 @@ class Ec2Request:
         found = await self.listing(ResourceQuery(kind=kind, matches=(Match("numeric_id", tuple(numbers)),)))
         by_number = {numeric_id(record.id): record for record in found}
         missing = [text for text, number in zip(ec2_ids, numbers, strict=True) if number not in by_number]
-        if missing:
-            raise not_found(kind, missing)
-        return [by_number[number] for number in numbers]
+        return [by_number[number] for number in numbers if number in by_number], missing
 
     async def one(self, kind: Kind, ec2_id: str) -> ResourceRecord:
         return (await self.records(kind, [ec2_id]))[0]

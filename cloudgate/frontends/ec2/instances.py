@@ -8,14 +8,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from cloudgate.core.operations import Operation
+from cloudgate.foreign_ids import to_ec2_id
 from cloudgate.frontends.ec2 import render
 from cloudgate.frontends.ec2.context import Ec2Request, specified_tags
-from cloudgate.frontends.ec2.errors import Ec2Error
+from cloudgate.frontends.ec2.errors import Ec2Error, not_found
 from cloudgate.frontends.ec2.filters import query_parts
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import Match, ResourceQuery
 
 MAX_LAUNCH = 20  # instances one RunInstances may ask for
+TERMINATED_SHOWN_SECONDS = 3600.0  # how long EC2 describes an instance after its termination
 
 
 def fingerprint_of(params: dict[str, Any]) -> str:
@@ -132,9 +134,34 @@ async def _selected(request: Ec2Request, params: dict[str, Any]) -> tuple[list[R
     if parts is None:
         return [], None
     matches, tags = parts
+    gone: list[ResourceRecord] = []
     if ids:
-        matches.append(Match("id", tuple(r.id for r in await request.records(Kind.INSTANCE, ids))))
-    return await request.page(Kind.INSTANCE, matches, tags, params.get("MaxResults"), params.get("NextToken"))
+        found, missing = await request.found(Kind.INSTANCE, ids)
+        gone = await _terminated(request, missing)
+        matches.append(Match("id", tuple(r.id for r in found)))
+    records, token = await request.page(Kind.INSTANCE, matches, tags, params.get("MaxResults"), params.get("NextToken"))
+    return [*records, *gone], token
+
+
+async def _terminated(request: Ec2Request, ec2_ids: list[str]) -> list[ResourceRecord]:
+    """The instances of `ec2_ids` that were terminated within the hour and are gone from the cloud (EC2 shows
+    a terminated instance for about an hour: waiters on instance_terminated depend on it); NotFound for others.
+    Nothing but their id and state is known of them any more."""
+    if not ec2_ids:
+        return []
+    destroyed = await request.call(request.core.operations.destroyed, request.caller, request.account_id,
+                                   Kind.INSTANCE, TERMINATED_SHOWN_SECONDS)  # fmt: skip
+    by_ec2_id = {to_ec2_id(Kind.INSTANCE, op.resource_id): op for op in destroyed}
+    unknown = [i for i in ec2_ids if i not in by_ec2_id]
+    if unknown:
+        raise not_found(Kind.INSTANCE, unknown)
+    return [
+        ResourceRecord(id=op.resource_id, cloud_id=None, scope=op.account_id, account_id=op.account_id,
+                       cloud=request.account.row.cloud, kind=Kind.INSTANCE, name="", state="terminated",
+                       cloud_state=None, attrs={}, cloud_attrs={}, tags={}, public=False, created_at=op.created_at,
+                       updated_at=op.updated_at, revision=0)
+        for op in (by_ec2_id[i] for i in ec2_ids)
+    ]  # fmt: skip
 
 
 async def describe_instance_status(request: Ec2Request, params: dict[str, Any]) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def lifecycle(world: OpenStackWorld, backend: Backend, tmp: Path) -> dict[str, A
     seen["server"] = server
     listed = cli("server", "list", "--name", "^flow-", "--status", "ACTIVE", "-f", "json")
     assert [s["ID"] for s in listed] == [server["id"]]
-    assert cli("server", "list", "--status", "SHUTOFF", "-f", "json") == []
+    assert cli("server", "list", "--name", "^flow-", "--status", "SHUTOFF", "-f", "json") == []  # the project may hold more
     seen["shown"] = cli("server", "show", "flow-vm", "-f", "json")
     cli("server", "stop", "flow-vm")
     until("the server stops", lambda: conn.compute.get_server(server["id"]).status, lambda s: s == "SHUTOFF")
@@ -75,10 +75,11 @@ def lifecycle(world: OpenStackWorld, backend: Backend, tmp: Path) -> dict[str, A
     until("the snapshot is made", lambda: conn.block_storage.get_snapshot(snapshot["id"]).status,
           lambda s: s == "available")  # fmt: skip
     cli("volume", "snapshot", "delete", "flow-snap")
-    until("the snapshot is gone", lambda: cli("volume", "snapshot", "list", "-f", "json"), lambda s: s == [])
+    until("the snapshot is gone", lambda: [s["Name"] for s in cli("volume", "snapshot", "list", "-f", "json")],
+          lambda names: "flow-snap" not in names)  # fmt: skip
     cli("volume", "delete", "flow-data")
     cli("server", "delete", "--wait", "flow-vm")
-    assert cli("server", "list", "-f", "json") == []
+    assert cli("server", "list", "--name", "^flow-", "-f", "json") == []
     until("the volume is gone", lambda: [v["Name"] for v in cli("volume", "list", "-f", "json")],
           lambda names: "flow-data" not in names)  # fmt: skip
     cli("keypair", "delete", "flow-key")
