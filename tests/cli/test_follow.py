@@ -62,6 +62,9 @@ def follower(served: Served) -> Iterator[Follower]:
     process = subprocess.Popen(
         [CLOUDGATE, "events", "tail", "-c", "seq", "-c", "name", "-c", "change"], env=served.env, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        # Ctrl+C as in a terminal, even when the tests run as a background job (which ignores SIGINT, and a
+        # Python started with SIGINT ignored never turns it into KeyboardInterrupt).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     out, err = Lines(), Lines()
     readers = [threading.Thread(target=lines.read, args=(stream,), daemon=True)
