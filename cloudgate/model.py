@@ -60,6 +60,9 @@ STATES: dict[Kind, frozenset[str]] = {
     Kind.SECURITY_GROUP: _EXISTS_STATES,
 }
 
+# The volume states of an attachment (being made, made, being undone): every front-end shows these as attached.
+ATTACHED_VOLUME_STATES = frozenset({"attaching", "in_use", "detaching"})
+
 # States in which a resource stays until someone acts: an operation settles on one of these.
 SETTLED_STATES: dict[Kind, frozenset[str]] = {
     Kind.DATACENTER: frozenset({"available", "unavailable"}),

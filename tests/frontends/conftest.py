@@ -8,6 +8,7 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -17,6 +18,9 @@ from cloudgate.core import Caller, Principal
 from cloudgate.core.auth import ADMIN_ID
 from cloudgate.drivers.sim import Delays, SimClock, SimCloud, register, unregister
 from tests.api.conftest import api_settings, eventually
+from tests.drivers.test_cloudstack import API_KEY, SECRET
+from tests.drivers.test_gce import RECORDED_IMAGE_PROJECTS
+from tests.services.replay import GCE_PROJECT, GCE_TOKEN, ReplayServer
 
 QUICK = Delays(boot=0.3, stop=0.3, start=0.3, reboot=0.2, terminate=0.3, linger=30.0, volume_create=0.2, attach=0.2,
                detach=0.2, volume_delete=0.2, snapshot=0.3, snapshot_delete=0.2, image=0.4, image_delete=0.2, subnet=0.2)  # fmt: skip
@@ -49,6 +53,18 @@ class Served:
         for kind in sorted((await self.gateway.pool.get(view.row.id))[0].capabilities.kinds):
             assert (await self.gateway.poller.poll(view.row.id, kind)).ok
         return view.row.id
+
+
+def replayed(replay: ReplayServer, cloud: str) -> dict[str, Any]:
+    """How to register the account of a replayed cloud (`cloudstack` or `gce`) with the gateway."""
+    registrations = {
+        "cloudstack": {"endpoint": f"{replay.url}/cloudstack/default", "region": None,
+                       "credentials": {"api_key": API_KEY, "secret_key": SECRET}},
+        "gce": {"endpoint": f"{replay.url}/gce/default/compute/v1/", "region": None,
+                "credentials": {"access_token": GCE_TOKEN, "project": GCE_PROJECT},
+                "options": {"image_projects": RECORDED_IMAGE_PROJECTS}},
+    }  # fmt: skip
+    return registrations[cloud]
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ from cloudgate.frontends.ec2 import render
 from cloudgate.frontends.ec2.context import Ec2Request, specified_tags
 from cloudgate.frontends.ec2.errors import Ec2Error
 from cloudgate.frontends.ec2.filters import query_parts
-from cloudgate.model import Kind, ResourceRecord
+from cloudgate.model import ATTACHED_VOLUME_STATES, Kind, ResourceRecord
 from cloudgate.query import Match
-
-ATTACHED = frozenset({"attaching", "in_use", "detaching"})
 
 
 async def _selected(
@@ -76,7 +74,7 @@ async def describe_volume_status(request: Ec2Request, params: dict[str, Any]) ->
 async def attach_volume(request: Ec2Request, params: dict[str, Any]) -> dict[str, Any]:
     volume = await request.one(Kind.VOLUME, params.get("VolumeId", ""))
     instance = await request.one(Kind.INSTANCE, params.get("InstanceId", ""))
-    if volume.state in ATTACHED:
+    if volume.state in ATTACHED_VOLUME_STATES:
         raise Ec2Error("VolumeInUse", f"{request.ec2_id(volume)} is already attached to an instance")
     if volume.state != "available":
         raise Ec2Error("IncorrectState", f"The volume '{request.ec2_id(volume)}' is not 'available'")
@@ -90,7 +88,7 @@ async def attach_volume(request: Ec2Request, params: dict[str, Any]) -> dict[str
 
 async def detach_volume(request: Ec2Request, params: dict[str, Any]) -> dict[str, Any]:
     volume = await request.one(Kind.VOLUME, params.get("VolumeId", ""))
-    if volume.state not in ATTACHED:
+    if volume.state not in ATTACHED_VOLUME_STATES:
         raise Ec2Error("IncorrectState", f"Volume '{request.ec2_id(volume)}' is in the 'available' state")
     (shown,) = await _volumes(request, [volume])
     attachment = shown["Attachments"][0] if shown["Attachments"] else {}
@@ -129,7 +127,7 @@ async def describe_volumes_modifications(request: Ec2Request, params: dict[str, 
 
 async def delete_volume(request: Ec2Request, params: dict[str, Any]) -> dict[str, Any]:
     volume = await request.one(Kind.VOLUME, params.get("VolumeId", ""))
-    if volume.state in ATTACHED:
+    if volume.state in ATTACHED_VOLUME_STATES:
         raise Ec2Error("VolumeInUse", f"Volume {request.ec2_id(volume)} is currently attached to an instance")
     await request.call(request.core.operations.destroy, request.caller, volume.id, Kind.VOLUME, kind=Kind.VOLUME)
     return {}

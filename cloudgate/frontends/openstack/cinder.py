@@ -4,7 +4,6 @@ listings as cinder filters, sorts and pages them, with the `<collection>_links` 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urlencode
 
 from starlette.responses import Response
 
@@ -79,14 +78,7 @@ async def listing(
     if nothing or any(not match.values for match in matches) or os.param("project_id") not in (None, os.project_id):
         return [], []
     records, marker = await os.page(ResourceQuery(kind, tuple(matches), sort=order))
-    return records, _next_links(os, marker)
-
-
-def _next_links(os: OsRequest, marker: str | None) -> list[dict[str, str]]:
-    if marker is None:
-        return []
-    kept = [(key, value) for key, value in os.request.query_params.multi_items() if key != "marker"]
-    return [{"href": str(os.request.url.replace(query=urlencode([*kept, ("marker", marker)]))), "rel": "next"}]
+    return records, [{"href": os.next_link(marker), "rel": "next"}] if marker is not None else []
 
 
 def links(os: OsRequest, collection: str, record: ResourceRecord) -> list[dict[str, str]]:

@@ -12,7 +12,7 @@ from cloudgate.frontends.openstack.context import OsRequest, integer
 from cloudgate.frontends.openstack.errors import Family, OsError
 from cloudgate.frontends.openstack.microversions import Microversions
 from cloudgate.frontends.openstack.service import Service, delete, get, post, put
-from cloudgate.model import Kind, ResourceRecord
+from cloudgate.model import ATTACHED_VOLUME_STATES, Kind, ResourceRecord
 from cloudgate.query import Match, ResourceQuery
 
 # 2.79 is the newest the gateway renders (flavors embedded in servers, tags, delete_on_termination): the
@@ -20,7 +20,6 @@ from cloudgate.query import Match, ResourceQuery
 MICROVERSIONS = Microversions("compute", (2, 1), (2, 79), "X-OpenStack-Nova-API-Version")
 UPDATED = "2013-07-23T11:33:21Z"
 MEDIA_TYPES = [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}]
-ATTACHED = frozenset({"attaching", "in_use", "detaching"})
 
 
 def _version(os: OsRequest) -> dict[str, Any]:
@@ -124,7 +123,7 @@ def _attachment(os: OsRequest, server: ResourceRecord, volume: ResourceRecord) -
 
 async def _attached(os: OsRequest, server: ResourceRecord) -> list[ResourceRecord]:
     query = ResourceQuery(kind=Kind.VOLUME, matches=(Match("attrs.attached_to", (server.cloud_id or "",)),))
-    return [v for v in await os.listing(query) if v.state in ATTACHED]
+    return [v for v in await os.listing(query) if v.state in ATTACHED_VOLUME_STATES]
 
 
 async def list_attachments(os: OsRequest) -> Response:
@@ -155,7 +154,7 @@ async def attach(os: OsRequest) -> Response:
         raise OsError(400, "Invalid input for field/attribute volumeAttachment: unexpected fields.")
     volume = await os.one(Kind.VOLUME, body["volumeId"])
     if volume.state != "available":
-        state = "in-use" if volume.state in ATTACHED else volume.state
+        state = "in-use" if volume.state in ATTACHED_VOLUME_STATES else volume.state
         raise OsError(400, f"Invalid volume: volume {body['volumeId']} status must be available, but is {state}")
     params: dict[str, Any] = {"instance": record.id}
     if isinstance(body.get("device"), str) and body["device"]:

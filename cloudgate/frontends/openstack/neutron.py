@@ -16,7 +16,6 @@ from cloudgate.frontends.openstack.errors import OsError
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import ResourceQuery
 
-SETTLE_SECONDS = 60.0  # how long a change neutron answers only once made waits for its operation
 MAX_TEXT = 255  # neutron's limit on names and descriptions
 # Query parameters that are no filters: neutron reads them for paging, sorting and field selection.
 SORT_DIRECTIONS: dict[str, bool] = {"asc": False, "desc": True}  # sort_dir -> whether to reverse

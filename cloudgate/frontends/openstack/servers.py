@@ -20,16 +20,15 @@ from starlette.responses import JSONResponse, Response
 
 from cloudgate.core.resources import Related
 from cloudgate.foreign_ids import from_uuid, to_uuid
-from cloudgate.frontends.openstack.context import OsRequest, integer, succeeding, when
+from cloudgate.frontends.openstack.context import OsRequest, integer, when
 from cloudgate.frontends.openstack.errors import OsError
-from cloudgate.model import Kind, ResourceRecord
+from cloudgate.model import ATTACHED_VOLUME_STATES, Kind, ResourceRecord
 from cloudgate.query import Match, ResourceQuery
 
 # What nova says of a create's image or flavor it cannot find.
 UNKNOWN_REFERENCES = {Kind.IMAGE: "Can not find requested image", Kind.FLAVOR: "Flavor {} could not be found."}
 MAX_PATTERN = 255  # characters in a name filter (nova's regular expression), as long as a name
 MAX_LAUNCH = 20  # servers one request may ask for (min_count/max_count)
-SETTLE_SECONDS = 60.0  # how long a create waits for the cloud to take it
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +137,10 @@ async def rendered(os: OsRequest, records: Sequence[ResourceRecord]) -> list[dic
     rel = await os.call(os.core.resources.related, os.scoped, records)
     cloud_ids = tuple(r.cloud_id for r in records if r.cloud_id)
     attached: dict[str, list[ResourceRecord]] = {}
-    if cloud_ids:
-        attached_states = ("attaching", "in_use", "detaching")  # a volume detached keeps where it was: not shown
+    if cloud_ids:  # a detached volume keeps naming its last server: only attachments count
         query = ResourceQuery(
-            kind=Kind.VOLUME, matches=(Match("attrs.attached_to", cloud_ids), Match("state", attached_states))
+            kind=Kind.VOLUME,
+            matches=(Match("attrs.attached_to", cloud_ids), Match("state", tuple(ATTACHED_VOLUME_STATES))),
         )
         for volume in await os.listing(query):
             attached.setdefault(volume.attrs["attached_to"], []).append(volume)
@@ -175,7 +174,7 @@ async def _selected(os: OsRequest) -> tuple[list[ResourceRecord], str | None]:
     for param, kind, field in (("image", Kind.IMAGE, "attrs.image"), ("flavor", Kind.FLAVOR, "attrs.flavor")):
         value = os.param(param)
         if value is not None:
-            referenced = await os.one(kind, value.rstrip("/").rsplit("/", 1)[-1])
+            referenced = await os.one(kind, _ref_id(value))
             matches.append(Match(field, (referenced.cloud_id or "",)))
     query = ResourceQuery(kind=Kind.INSTANCE, matches=tuple(matches))
     name, since = os.param("name"), os.param("changes-since")
@@ -364,11 +363,7 @@ async def create(os: OsRequest) -> Response:
     for index in range(most):
         named = name if most == 1 else f"{name}-{index + 1}"
         try:
-            record, operation = await os.call(
-                os.core.operations.create, os.scoped, Kind.INSTANCE, {**spec, "name": named}
-            )
-            done = await os.call(os.core.operations.submitted, os.scoped, operation.id, SETTLE_SECONDS)
-            succeeding(done)
+            record = await os.create(Kind.INSTANCE, {**spec, "name": named})
         except OsError:
             if len(created) >= least:
                 break  # nova builds as many as it can between min_count and max_count
@@ -446,11 +441,11 @@ async def delete(os: OsRequest) -> Response:
 
 # -- actions ----------------------------------------------------------------------------------------
 
-# nova's action -> (the gateway's action, the states it may start from, nova's name of the action).
-ACTIONS: dict[str, tuple[str, frozenset[str], str]] = {
-    "os-start": ("start", frozenset({"stopped"}), "start"),
-    "os-stop": ("stop", frozenset({"running", "error"}), "stop"),
-    "reboot": ("reboot", frozenset({"running"}), "reboot"),
+# nova's action -> (the gateway's action, nova's name of it too, and the states it may start from).
+ACTIONS: dict[str, tuple[str, frozenset[str]]] = {
+    "os-start": ("start", frozenset({"stopped"})),
+    "os-stop": ("stop", frozenset({"running", "error"})),
+    "reboot": ("reboot", frozenset({"running"})),
 }
 
 
@@ -464,12 +459,12 @@ async def action(os: OsRequest) -> Response:
         return await _create_image(os, record, value)
     if name not in ACTIONS:
         raise OsError(400, f"There is no such action: {name[:60]}")
-    gateway_action, allowed, nova_name = ACTIONS[name]
+    gateway_action, allowed = ACTIONS[name]
     if name == "reboot" and (not isinstance(value, dict) or value.get("type") not in ("SOFT", "HARD")):
         raise OsError(400, "Invalid input for field/attribute reboot: type must be SOFT or HARD.")
     if record.state not in allowed:
         vm_state = STATES.get(record.state, STATES["error"]).vm_state
-        raise OsError(409, f"Cannot '{nova_name}' instance {os.os_id(record)} while it is in vm_state {vm_state}")
+        raise OsError(409, f"Cannot '{gateway_action}' instance {os.os_id(record)} while it is in vm_state {vm_state}")
     await os.call(os.core.operations.act, os.scoped, record.id, gateway_action, {}, Kind.INSTANCE)
     return Response(status_code=202)
 
@@ -482,8 +477,7 @@ async def _create_image(os: OsRequest, record: ResourceRecord, value: Any) -> Re
     metadata = _metadata(value.get("metadata", {}))
     if metadata:
         spec["tags"] = metadata
-    image, operation = await os.call(os.core.operations.create, os.scoped, Kind.IMAGE, spec)
-    succeeding(await os.call(os.core.operations.submitted, os.scoped, operation.id, SETTLE_SECONDS))
+    image = await os.create(Kind.IMAGE, spec)
     location = f"{os.root}/image/v2/images/{os.os_id(image)}"
     return JSONResponse({"image_id": os.os_id(image)}, status_code=202, headers={"Location": location})
 

@@ -14,7 +14,7 @@ from cloudgate.core.resources import Related
 from cloudgate.frontends.openstack.cinder import links, listing
 from cloudgate.frontends.openstack.context import OsRequest, integer, when
 from cloudgate.frontends.openstack.errors import OsError
-from cloudgate.model import Kind, ResourceRecord
+from cloudgate.model import ATTACHED_VOLUME_STATES, Kind, ResourceRecord
 from cloudgate.query import Match
 
 # Normalized volume state -> cinder status.
@@ -28,7 +28,6 @@ SNAPSHOT_STATUSES: dict[str, str] = {
 }  # fmt: skip
 # A change under way on a volume -> the status cinder shows meanwhile (the cloud may not show it yet).
 UNDER_WAY: dict[str, str] = {"destroy": "deleting", "attach": "attaching", "detach": "detaching"}
-ATTACHED = frozenset({"attaching", "in_use", "detaching"})
 DEFAULT_TYPE = "__DEFAULT__"  # cinder's type of a volume created without one
 # cinder's fields that an OpenStack cloud reports and no other says: shown from the cloud's own volume then.
 CINDER_FIELDS = ("description", "bootable", "encrypted", "multiattach", "volume_type")
@@ -110,7 +109,7 @@ def volume(os: OsRequest, record: ResourceRecord, rel: Related, doing: str | Non
     server = rel.of(record, Kind.INSTANCE, attrs.get("attached_to"))
     uuid = os.os_id(record)
     attachments = []
-    if server is not None and record.state in ATTACHED:
+    if server is not None and record.state in ATTACHED_VOLUME_STATES:
         attachments.append({
             "id": uuid, "attachment_id": uuid, "volume_id": uuid, "server_id": os.os_id(server),
             "host_name": None, "device": attrs.get("device"), "attached_at": when(record.updated_at, fraction=False),
@@ -226,7 +225,7 @@ async def update_volume(os: OsRequest) -> Response:
 
 async def delete_volume(os: OsRequest) -> Response:
     record = await _volume(os)
-    if record.state in ATTACHED:
+    if record.state in ATTACHED_VOLUME_STATES:
         raise OsError(400, "Invalid volume: Volume status must be available or error and must not be attached "
                            f"(it is {VOLUME_STATUSES[record.state]}).")  # fmt: skip
     await os.call(os.core.operations.destroy, os.scoped, record.id, Kind.VOLUME)
@@ -254,7 +253,7 @@ async def _attach(os: OsRequest, record: ResourceRecord, params: dict[str, Any])
 
 
 async def _detach(os: OsRequest, record: ResourceRecord, _params: dict[str, Any]) -> None:
-    if record.state not in ATTACHED:
+    if record.state not in ATTACHED_VOLUME_STATES:
         raise OsError(400, "Invalid volume: Unable to detach volume. Volume status must be 'in-use'.")
     await os.call(os.core.operations.act, os.scoped, record.id, "detach", {}, Kind.VOLUME)
 

@@ -11,12 +11,10 @@ import pytest
 
 from cloudgate.model import Kind
 from cloudgate.query import Match, ResourceQuery
-from tests.drivers.test_cloudstack import API_KEY, SECRET
-from tests.drivers.test_gce import RECORDED_IMAGE_PROJECTS
-from tests.frontends.conftest import ADMIN, Served
+from tests.frontends.conftest import ADMIN, Served, replayed
 from tests.frontends.ec2.flow import Backend, instances_of, lifecycle
 from tests.services.moto import PUBLIC_AMIS, REGION, MotoServer, moto_server  # noqa: F401
-from tests.services.replay import GCE_PROJECT, GCE_TOKEN, ReplayServer, replay_server  # noqa: F401
+from tests.services.replay import ReplayServer, replay_server  # noqa: F401
 
 MOTO_OPTIONS = {"instance_types": ["t3.*"]}
 
@@ -61,14 +59,7 @@ def _listings(client: object) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("cloud", ["cloudstack", "gce"])
 async def test_listings_over_the_replayed_clouds(served: Served, replay_server: ReplayServer, cloud: str):  # noqa: F811
-    registrations = {
-        "cloudstack": {"endpoint": f"{replay_server.url}/cloudstack/default", "region": None,
-                       "credentials": {"api_key": API_KEY, "secret_key": SECRET}},
-        "gce": {"endpoint": f"{replay_server.url}/gce/default/compute/v1/", "region": None,
-                "credentials": {"access_token": GCE_TOKEN, "project": GCE_PROJECT},
-                "options": {"image_projects": RECORDED_IMAGE_PROJECTS}},
-    }  # fmt: skip
-    view, _created = await served.gateway.core.accounts.register(ADMIN, cloud=cloud, **registrations[cloud])
+    view, _created = await served.gateway.core.accounts.register(ADMIN, cloud=cloud, **replayed(replay_server, cloud))
     client = await _client(served, view.row.id, view.row.region or "default")
     shown = await asyncio.to_thread(_listings, client)
     stored = {kind: len((await served.gateway.core.resources.query(

@@ -11,13 +11,11 @@ import pytest
 from cloudgate.core import Caller
 from cloudgate.model import Kind
 from cloudgate.query import Match, ResourceQuery
-from tests.drivers.test_cloudstack import API_KEY, SECRET
-from tests.drivers.test_gce import RECORDED_IMAGE_PROJECTS
-from tests.frontends.conftest import ADMIN, Served
+from tests.frontends.conftest import ADMIN, Served, replayed
 from tests.frontends.ec2.test_backends import MOTO_OPTIONS
 from tests.frontends.openstack.conftest import OpenStackWorld, await_status, open_world
 from tests.services.moto import PUBLIC_AMIS, REGION, MotoServer, moto_server  # noqa: F401
-from tests.services.replay import GCE_PROJECT, GCE_TOKEN, ReplayServer, replay_server  # noqa: F401
+from tests.services.replay import ReplayServer, replay_server  # noqa: F401
 
 
 def _server_flow(world: OpenStackWorld) -> dict[str, str]:
@@ -66,16 +64,9 @@ def _listings(world: OpenStackWorld) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("cloud", ["cloudstack", "gce"])
 async def test_listings_over_the_replayed_clouds(served: Served, replay_server: ReplayServer, tmp_path: Path, cloud: str):  # noqa: F811
-    registrations = {
-        "cloudstack": {"endpoint": f"{replay_server.url}/cloudstack/default", "region": None,
-                       "credentials": {"api_key": API_KEY, "secret_key": SECRET}},
-        "gce": {"endpoint": f"{replay_server.url}/gce/default/compute/v1/", "region": None,
-                "credentials": {"access_token": GCE_TOKEN, "project": GCE_PROJECT},
-                "options": {"image_projects": RECORDED_IMAGE_PROJECTS}},
-    }  # fmt: skip
 
     async def register(caller: Caller) -> str:
-        view, _created = await served.gateway.core.accounts.register(caller, cloud=cloud, **registrations[cloud])
+        view, _created = await served.gateway.core.accounts.register(caller, cloud=cloud, **replayed(replay_server, cloud))
         return view.row.id
 
     world = await open_world(served, tmp_path, register, flavor="", image=None)
