@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from cloudgate.api import create_api
 from cloudgate.core import CoreSource
+from cloudgate.frontends.cloudstack.app import create_cloudstack_app
 from cloudgate.frontends.ec2.app import create_ec2_app
 from cloudgate.frontends.openstack.app import create_openstack_app
 from cloudgate.settings import Settings
@@ -28,6 +29,8 @@ class FrontEnds(Starlette):
         for prefix, app in {"/ec2": create_ec2_app(core_source, settings)}.items():
             routes += [Route(prefix, app), Mount(prefix, app=app)]  # the bare prefix too: boto3 posts to /ec2
         routes.append(Mount("/openstack", app=create_openstack_app(core_source)))
+        cloudstack = create_cloudstack_app(core_source, settings)
+        routes += [Route("/client/api", cloudstack), Mount("/client/api", app=cloudstack)]
         super().__init__(routes=routes, lifespan=lifespan)
         self.router.default = self.v1  # no route of its own: /v1 answers (and 404s in its own shape)
 
