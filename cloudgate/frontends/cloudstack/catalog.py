@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from cloudgate.foreign_ids import to_uuid
-from cloudgate.frontends.cloudstack.context import CsRequest
+from cloudgate.frontends.cloudstack.context import CsRequest, id_match
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, CsError
 from cloudgate.frontends.cloudstack.render import (
     DOMAIN,
@@ -48,7 +48,7 @@ TEMPLATE_FILTERS: dict[str, tuple[bool, ...]] = {
 async def list_zones(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     matches = [Match("attrs.type", ("zone",))]
     if "id" in params:
-        matches.append(Match("id", ((await request.one(Kind.DATACENTER, params["id"])).id,)))
+        matches.append(id_match(params["id"]))
     if "name" in params:
         matches.append(Match("name", (params["name"],)))
     records, count = await request.page(ResourceQuery(kind=Kind.DATACENTER, matches=tuple(matches),
@@ -59,7 +59,7 @@ async def list_zones(request: CsRequest, params: dict[str, Any]) -> dict[str, An
 async def list_service_offerings(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     matches = []
     if "id" in params:
-        matches.append(Match("id", ((await request.one(Kind.FLAVOR, params["id"])).id,)))
+        matches.append(id_match(params["id"]))
     if "name" in params:
         matches.append(Match("name", (params["name"],)))
     query = ResourceQuery(kind=Kind.FLAVOR, matches=tuple(matches), sort=(SortKey("name"),))
@@ -88,7 +88,7 @@ async def list_templates(request: CsRequest, params: dict[str, Any]) -> dict[str
         return {}
     matches = [Match("public", TEMPLATE_FILTERS[which])]
     if "id" in params:
-        matches.append(Match("id", ((await request.one(Kind.IMAGE, params["id"])).id,)))
+        matches.append(id_match(params["id"]))
     if "name" in params:
         matches.append(Match("name", (params["name"],)))
     if "zoneid" in params:

@@ -115,6 +115,11 @@ def succeeding(operation: Operation) -> Operation:
     return operation
 
 
+def id_match(*cs_ids: str) -> Match:
+    """A listing's filter by CloudStack ids: one that names nothing lists nothing (the resource may be gone)."""
+    return Match("id", tuple(from_uuid(i) or "-" for i in cs_ids))
+
+
 def tag_matches(params: dict[str, Any]) -> tuple[TagMatch, ...]:
     """A listing's `tags[i].key`/`tags[i].value` filters."""
     return tuple(TagMatch(t.get("key", ""), (t["value"],) if "value" in t else ()) for t in params.get("tags", []))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from cloudgate.frontends.cloudstack.context import CsRequest, tag_matches
+from cloudgate.frontends.cloudstack.context import CsRequest, id_match, tag_matches
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, CsError
 from cloudgate.frontends.cloudstack.jobs import started
 from cloudgate.frontends.cloudstack.params import invalid
@@ -40,7 +40,7 @@ async def create(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
 async def list_networks(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     matches = []
     if "id" in params:
-        matches.append(Match("id", ((await request.one(Kind.SUBNET, params["id"])).id,)))
+        matches.append(id_match(params["id"]))
     if "zoneid" in params:
         found_zone = await request.one(Kind.DATACENTER, params["zoneid"], "zoneid")
         matches.append(Match("attrs.datacenter", (found_zone.cloud_id or "-",)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudgate.frontends.cloudstack.context import CsRequest, tag_matches
+from cloudgate.frontends.cloudstack.context import CsRequest, id_match, tag_matches
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, UNSUPPORTED_ACTION, CsError
 from cloudgate.frontends.cloudstack.jobs import started
 from cloudgate.frontends.cloudstack.params import invalid
@@ -46,7 +46,7 @@ async def create(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
 async def list_security_groups(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     matches = []
     if "id" in params:
-        matches.append(Match("id", ((await request.one(Kind.SECURITY_GROUP, params["id"])).id,)))
+        matches.append(id_match(params["id"]))
     if "securitygroupname" in params:
         matches.append(Match("name", (params["securitygroupname"],)))
     if "virtualmachineid" in params:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudgate.frontends.cloudstack.catalog import DISK_OFFERINGS_BY_ID, MAX_CUSTOM_DISK_GB
-from cloudgate.frontends.cloudstack.context import CsRequest, cs_id, tag_matches
+from cloudgate.frontends.cloudstack.context import CsRequest, cs_id, id_match, tag_matches
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, CsError
 from cloudgate.frontends.cloudstack.jobs import started
 from cloudgate.frontends.cloudstack.params import invalid
@@ -51,7 +51,7 @@ async def create_volume(request: CsRequest, params: dict[str, Any]) -> dict[str,
 async def list_volumes(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     matches = []
     if "id" in params:
-        matches.append(Match("id", ((await request.one(Kind.VOLUME, params["id"])).id,)))
+        matches.append(id_match(params["id"]))
     if "name" in params:
         matches.append(Match("name", (params["name"],)))
     if "virtualmachineid" in params:
@@ -121,7 +121,7 @@ async def create_snapshot(request: CsRequest, params: dict[str, Any]) -> dict[st
 async def list_snapshots(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     matches = []
     if "id" in params:
-        matches.append(Match("id", ((await request.one(Kind.SNAPSHOT, params["id"])).id,)))
+        matches.append(id_match(params["id"]))
     if "name" in params:
         matches.append(Match("name", (params["name"],)))
     if "volumeid" in params:

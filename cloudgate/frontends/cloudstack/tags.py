@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from cloudgate.core.operations import Operation
-from cloudgate.frontends.cloudstack.context import CsRequest
+from cloudgate.frontends.cloudstack.context import CsRequest, id_match
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, CsError
 from cloudgate.frontends.cloudstack.jobs import started
 from cloudgate.frontends.cloudstack.render import KIND_OF_TYPE, RESOURCE_TYPES, tag
 from cloudgate.model import Kind
-from cloudgate.query import Match, ResourceQuery, TagMatch
+from cloudgate.query import ResourceQuery, TagMatch
 
 MAX_TAGGED_RESOURCES = 100
 
@@ -78,7 +78,7 @@ async def list_tags(request: CsRequest, params: dict[str, Any]) -> dict[str, Any
     if "resourceid" in params:
         if len(kinds) != 1:
             raise CsError(PARAM_ERROR, "resourceid needs resourcetype")
-        matches.append(Match("id", ((await request.one(kinds[0], params["resourceid"], "resourceid")).id,)))
+        matches.append(id_match(params["resourceid"]))
     key, value = params.get("key"), params.get("value")
     tags = (TagMatch(key, (value,) if value is not None else ()),) if key is not None else ()
     shown: list[dict[str, Any]] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudgate.frontends.cloudstack.context import CsRequest, cs_id, tag_matches
+from cloudgate.frontends.cloudstack.context import CsRequest, cs_id, id_match, tag_matches
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, UNSUPPORTED_ACTION, CsError
 from cloudgate.frontends.cloudstack.jobs import started
 from cloudgate.frontends.cloudstack.render import STATES, virtual_machine
@@ -58,7 +58,7 @@ async def list_virtual_machines(request: CsRequest, params: dict[str, Any]) -> d
     matches = []
     ids = [*([params["id"]] if "id" in params else []), *params.get("ids", [])]
     if ids:
-        matches.append(Match("id", tuple([(await request.one(Kind.INSTANCE, i)).id for i in ids])))
+        matches.append(id_match(*ids))
     if "name" in params:
         matches.append(Match("name", (params["name"],)))
     if "state" in params:
