@@ -149,3 +149,33 @@ def lifecycle(cs: CloudStack, backend: Backend) -> dict[str, Any]:
 def xml_listing(cs: CloudStack, command: str, **params: Any) -> ElementTree.Element:
     """A command's answer in XML, CloudStack's default format, parsed."""
     return ElementTree.fromstring(getattr(cs, command)(json=False, **params))
+
+
+def machine_flow(cs: CloudStack, backend: Backend) -> dict[str, Any]:
+    """A shorter flow for the clouds other than the sim: a machine with a key pair and a security group, stopped
+    and started, a volume attached to it and detached, everything deleted."""
+    zones = cs.listZones(fetch_list=True)
+    zone = named(zones, backend.zone) if backend.zone else zones[0]
+    offering = named(cs.listServiceOfferings(fetch_list=True), backend.offering)
+    template = named(cs.listTemplates(templatefilter="executable", fetch_list=True), backend.template)
+    cs.createSSHKeyPair(name="ops")
+    group = cs.createSecurityGroup(name="web", description="web servers")["securitygroup"]
+    cs.authorizeSecurityGroupIngress(securitygroupid=group["id"], protocol="tcp", startport=22, cidrlist="0.0.0.0/0")
+    machine = cs.deployVirtualMachine(serviceofferingid=offering["id"], templateid=template["id"], zoneid=zone["id"],
+                                      name="short-vm", keypair="ops", securitygroupids=group["id"])["virtualmachine"]  # fmt: skip
+    assert (machine["state"], machine["serviceofferingname"], machine["templatename"]) == (
+        "Running", backend.offering, backend.template)  # fmt: skip
+    assert cs.stopVirtualMachine(id=machine["id"])["virtualmachine"]["state"] == "Stopped"
+    assert cs.startVirtualMachine(id=machine["id"])["virtualmachine"]["state"] == "Running"
+    custom = next(o for o in cs.listDiskOfferings()["diskoffering"] if o["iscustomized"])
+    volume = cs.createVolume(name="short-data", zoneid=zone["id"], diskofferingid=custom["id"], size=1)["volume"]
+    attached = cs.attachVolume(id=volume["id"], virtualmachineid=machine["id"])["volume"]
+    assert attached["virtualmachineid"] == machine["id"]
+    cs.detachVolume(id=volume["id"])
+    cs.deleteVolume(id=volume["id"])
+    cs.destroyVirtualMachine(id=machine["id"])
+    left = cs.listVirtualMachines(id=machine["id"]).get("virtualmachine", [])
+    assert [vm["state"] for vm in left] in ([], ["Destroyed"])
+    cs.deleteSecurityGroup(id=group["id"])
+    cs.deleteSSHKeyPair(name="ops")
+    return {"machine": machine, "zone": zone}
