@@ -27,6 +27,8 @@ ACTIONS: dict[str, str] = {"startVirtualMachine": "start", "stopVirtualMachine":
 
 
 async def deploy(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
+    if params.get("startvm") is False:
+        raise CsError(UNSUPPORTED_ACTION, "startvm=false is not available: the cloud behind starts what it creates")
     spec: dict[str, Any] = {
         "flavor": (await request.one(Kind.FLAVOR, params["serviceofferingid"], "serviceofferingid")).id,
         "image": (await request.one(Kind.IMAGE, params["templateid"], "templateid")).id,
