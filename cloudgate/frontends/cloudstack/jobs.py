@@ -43,7 +43,7 @@ def started(operation: Operation, resource_id: str | None = None) -> dict[str, A
 
 async def job(request: CsRequest, operation: Operation) -> dict[str, Any]:
     status = JOB_STATUSES.get(operation.state, PENDING)
-    kind = Kind(operation.kind) if operation.kind in Kind._value2member_map_ else None
+    kind = next((k for k in Kind if k.value == operation.kind), None)  # None: an operation on accounts
     shown: dict[str, Any] = {
         "accountid": to_uuid(operation.account_id) if operation.account_id.startswith("acc-") else None,
         "userid": user_id(request.caller.client_id), "cmd": JOB_COMMANDS.get((operation.kind, operation.action),

@@ -7,7 +7,7 @@ from typing import Any
 
 from cloudgate.frontends.cloudstack.context import CsRequest
 from cloudgate.frontends.cloudstack.params import invalid
-from cloudgate.frontends.cloudstack.render import ssh_key_pair
+from cloudgate.frontends.cloudstack.render import SUCCESS, ssh_key_pair
 from cloudgate.model import Kind
 from cloudgate.query import Match, ResourceQuery
 
@@ -48,4 +48,4 @@ async def list_key_pairs(request: CsRequest, params: dict[str, Any]) -> dict[str
 async def delete(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     record = await _named(request, params["name"])
     await request.done(await request.call(request.core.operations.destroy, request.caller, record.id, Kind.KEYPAIR))
-    return {"success": True}
+    return SUCCESS

@@ -31,6 +31,7 @@ STATES: dict[Kind, dict[str, str]] = {
                   "error": "Error"},
     Kind.DATACENTER: {"available": "Enabled", "unavailable": "Disabled"},
 }  # fmt: skip
+SUCCESS = {"success": "true"}  # a synchronous removal's answer: CloudStack writes the boolean as a string there
 # CloudStack's name of each kind where tags and jobs name a resource type.
 RESOURCE_TYPES: dict[Kind, str] = {
     Kind.INSTANCE: "UserVm", Kind.VOLUME: "Volume", Kind.SNAPSHOT: "Snapshot", Kind.IMAGE: "Template",
@@ -143,7 +144,7 @@ def virtual_machine(record: ResourceRecord, account: AccountView, rel: Related) 
         "serviceofferingid": _ref_id(flavor), "serviceofferingname": flavor.name if flavor else None,
         "cpunumber": flavor_attrs.get("vcpus"), "cpuspeed": 1000 if flavor else None,
         "memory": flavor_attrs.get("ram_mb"), "rootdeviceid": 0, "rootdevicetype": "ROOT",
-        "keypair": record.attrs.get("keypair") and (_keypair_name(rel, record)),
+        "keypair": _keypair_name(rel, record),
         "securitygroup": [{"id": to_uuid(g.id), "name": g.name, "description": g.attrs.get("description")}
                           for g in groups if g is not None],
         "nic": [nic] if addresses or subnet else [], "hypervisor": HYPERVISOR, "tags": tags(record, account),
@@ -151,8 +152,9 @@ def virtual_machine(record: ResourceRecord, account: AccountView, rel: Related) 
 
 
 def _keypair_name(rel: Related, record: ResourceRecord) -> str | None:
+    """CloudStack names a machine's key pair by its name (the cloud's id when the store has no record of it)."""
     found = _ref(rel, record, Kind.KEYPAIR)
-    return found.name if found is not None else str(record.attrs.get("keypair"))
+    return found.name if found is not None else record.attrs.get("keypair")
 
 
 def _is_ipv4(address: str) -> bool:

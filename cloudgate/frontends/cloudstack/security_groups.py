@@ -9,7 +9,7 @@ from cloudgate.frontends.cloudstack.context import CsRequest, id_match, tag_matc
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, UNSUPPORTED_ACTION, CsError
 from cloudgate.frontends.cloudstack.jobs import started
 from cloudgate.frontends.cloudstack.params import invalid
-from cloudgate.frontends.cloudstack.render import PROTOCOLS, rule_id, security_group
+from cloudgate.frontends.cloudstack.render import PROTOCOLS, SUCCESS, rule_id, security_group
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import Match, ResourceQuery
 
@@ -62,7 +62,7 @@ async def delete(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     await request.done(
         await request.call(request.core.operations.destroy, request.caller, record.id, Kind.SECURITY_GROUP)
     )
-    return {"success": True}
+    return SUCCESS
 
 
 def _new_rules(request: CsRequest, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from cloudgate.frontends.cloudstack.context import CsRequest, cs_id, id_match, t
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, CsError
 from cloudgate.frontends.cloudstack.jobs import started
 from cloudgate.frontends.cloudstack.params import invalid
-from cloudgate.frontends.cloudstack.render import snapshot, volume
+from cloudgate.frontends.cloudstack.render import SUCCESS, snapshot, volume
 from cloudgate.model import Kind
 from cloudgate.query import Match, ResourceQuery
 
@@ -106,7 +106,7 @@ async def resize_volume(request: CsRequest, params: dict[str, Any]) -> dict[str,
 async def delete_volume(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     record = await request.one(Kind.VOLUME, params["id"])
     await request.done(await request.call(request.core.operations.destroy, request.caller, record.id, Kind.VOLUME))
-    return {"success": True}
+    return SUCCESS
 
 
 async def create_snapshot(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from cloudgate.core.operations import Operation
 from cloudgate.frontends.cloudstack.context import CsRequest, id_match
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, CsError
 from cloudgate.frontends.cloudstack.jobs import started
-from cloudgate.frontends.cloudstack.render import KIND_OF_TYPE, RESOURCE_TYPES, tag
+from cloudgate.frontends.cloudstack.render import KIND_OF_TYPE, RESOURCE_TYPES, SUCCESS, tag
 from cloudgate.model import Kind
 from cloudgate.query import ResourceQuery, TagMatch
 
@@ -39,7 +39,7 @@ async def _retag(request: CsRequest, params: dict[str, Any], change: Any) -> dic
             operations.append(await request.call(request.core.operations.edit, request.caller, record.id,
                                                  {"tags": tags}, kind))  # fmt: skip
     if not operations:
-        return {"success": True}
+        return SUCCESS
     for operation in operations[:-1]:
         await request.done(operation)
     return started(operations[-1])
