@@ -17,25 +17,28 @@ from cs import CloudStackApiException
 from tests.frontends.cloudstack.conftest import CsWorld, refusal
 
 NOBODY = "ffffffff-ffff-4fff-8fff-ffffffffffff"  # a well-formed UUID that names nothing
-# (command, its parameters, the error code, words of the error text)
-CASES: list[tuple[str, dict[str, Any], int, str]] = [
-    ("frobnicate", {}, 432, "The given command does not exist"),
-    ("listTemplates", {}, 431, "due to missing parameter templatefilter"),
-    ("createSecurityGroup", {"description": "d"}, 431, "due to missing parameter name"),
-    ("deployVirtualMachine", {"serviceofferingid": NOBODY, "templateid": NOBODY}, 431,
-     "due to missing parameter zoneid"),
-    ("listZones", {"page": 1, "pagesize": "abc"}, 431, "Invalid parameter pagesize value=abc"),
-    ("listZones", {"page": 1, "pagesize": 100000}, 431, "can't exceed max allowed page size value: 500"),
-    ("listZones", {"page": 2**31, "pagesize": 500}, 431, f"Invalid parameter page value={2**31}"),
-    ("listZones", {"page": 0, "pagesize": 5}, 431, "Page must be a positive number"),
-    ("listVirtualMachines", {"id": "not-a-uuid"}, 431, "Invalid parameter id value=not-a-uuid"),
-    ("listVirtualMachines", {"id": NOBODY}, 431, f"Invalid parameter id value={NOBODY}"),
-    ("queryAsyncJobResult", {"jobid": NOBODY}, 431, f"Invalid parameter jobid value={NOBODY}"),
-    ("listVirtualMachines", {"id": "<a&b>\"'\x07"}, 431, "Invalid parameter id value=<a&b>\"'"),  # echoed in XML
-]  # fmt: skip
+# What is wrong: (command, its parameters, the error code, words of the error text).
+CASES: dict[str, tuple[str, dict[str, Any], int, str]] = {
+    "an unknown command": ("frobnicate", {}, 432, "The given command does not exist"),
+    "no templatefilter": ("listTemplates", {}, 431, "due to missing parameter templatefilter"),
+    "no name": ("createSecurityGroup", {"description": "d"}, 431, "due to missing parameter name"),
+    "no zoneid": ("deployVirtualMachine", {"serviceofferingid": NOBODY, "templateid": NOBODY}, 431,
+                  "due to missing parameter zoneid"),
+    "pagesize not a number": ("listZones", {"page": 1, "pagesize": "abc"}, 431, "Invalid parameter pagesize value=abc"),
+    "pagesize too big": ("listZones", {"page": 1, "pagesize": 100000}, 431,
+                         "can't exceed max allowed page size value: 500"),
+    "page past a Java int": ("listZones", {"page": 2**31, "pagesize": 500}, 431,
+                             f"Invalid parameter page value={2**31}"),
+    "page 0": ("listZones", {"page": 0, "pagesize": 5}, 431, "Page must be a positive number"),
+    "id not a UUID": ("listVirtualMachines", {"id": "not-a-uuid"}, 431, "Invalid parameter id value=not-a-uuid"),
+    "id naming nothing": ("listVirtualMachines", {"id": NOBODY}, 431, f"Invalid parameter id value={NOBODY}"),
+    "jobid naming nothing": ("queryAsyncJobResult", {"jobid": NOBODY}, 431, f"Invalid parameter jobid value={NOBODY}"),
+    "an id breaking XML, echoed": ("listVirtualMachines", {"id": "<a&b>\"'\x07"}, 431,
+                                   "Invalid parameter id value=<a&b>\"'"),
+}  # fmt: skip
 
 
-@pytest.mark.parametrize("command, params, code, words", CASES, ids=[f"{c[0]}-{c[3][-24:]}" for c in CASES])
+@pytest.mark.parametrize("command, params, code, words", CASES.values(), ids=list(CASES))
 async def test_junk_from_cs_gets_cloudstack_s_error(cloudstack: CsWorld, command, params, code, words):
     client = cloudstack.client()
     for as_json in (True, False):
