@@ -51,9 +51,10 @@ class CloudStackApp:
         command, as_json = "", False
         try:
             pairs = await self._pairs(request)
+            # the command and the answer's format first: a refusal of repeated parameters is shaped by them too
+            command = next((value for name, value in pairs if name.lower() == "command"), "")
+            as_json = next((value for name, value in pairs if name.lower() == "response"), "").lower() == "json"
             given = _by_lower_name(pairs)
-            command = given.get("command", "")
-            as_json = given.get("response", "").lower() == "json"
             return await self._answer(request, rid, pairs, given, command, as_json)
         except CsError as exc:
             return _error(command, exc, as_json)

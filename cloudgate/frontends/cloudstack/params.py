@@ -13,6 +13,7 @@ from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, CsError
 
 ParamType = Literal["uuid", "string", "integer", "long", "boolean", "list", "map"]
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
+JAVA_INT = range(-(2**31), 2**31)  # an `integer` parameter is a Java Integer: a page past it is no page
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _MAP_ENTRY = re.compile(r"([a-z0-9_]+)\[([0-9]{1,4})\]\.([a-z0-9_]+)")
 MAX_MAP_ENTRIES = 100
@@ -75,7 +76,7 @@ def read(command: str, declared: tuple[Param, ...], given: Mapping[str, str]) ->
 
 def _typed(command: str, param: Param, text: str) -> Any:
     if param.type in ("integer", "long"):
-        if not _INTEGER.fullmatch(text.strip()):
+        if not _INTEGER.fullmatch(text.strip()) or (param.type == "integer" and int(text) not in JAVA_INT):
             raise invalid(command, param.name, text)
         return int(text)
     if param.type == "boolean":

@@ -38,4 +38,7 @@ def signature_matches(params: Iterable[tuple[str, str]], signature: str, secret:
 
 def expires_at(text: str) -> datetime:
     """The instant an `expires` parameter names (`2026-12-03T08:40:19+0000`); ValueError when unreadable."""
-    return datetime.strptime(text, EXPIRES_FORMAT).astimezone(UTC)
+    try:
+        return datetime.strptime(text, EXPIRES_FORMAT).astimezone(UTC)
+    except OverflowError:  # its offset takes it past year 1 or 9999
+        raise ValueError(f"expires {text[:40]!r} is out of range") from None
