@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from cloudgate.foreign_ids import to_uuid
-from cloudgate.frontends.cloudstack.context import CsRequest, id_match
+from cloudgate.frontends.cloudstack.context import CsRequest, listed
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, CsError
 from cloudgate.frontends.cloudstack.render import (
     DOMAIN,
@@ -48,30 +48,30 @@ TEMPLATE_FILTERS: dict[str, tuple[bool, ...]] = {
 async def list_zones(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     matches = [Match("attrs.type", ("zone",))]
     if "id" in params:
-        matches.append(id_match(params["id"]))
+        matches.append(request.id_match(params["id"]))
     if "name" in params:
         matches.append(Match("name", (params["name"],)))
     records, count = await request.page(ResourceQuery(kind=Kind.DATACENTER, matches=tuple(matches),
                                                       sort=(SortKey("name"),)), params)  # fmt: skip
-    return {"count": count, "zone": [zone(r) for r in records]} if records else {}
+    return listed("zone", [zone(r) for r in records], count)
 
 
 async def list_service_offerings(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     matches = []
     if "id" in params:
-        matches.append(id_match(params["id"]))
+        matches.append(request.id_match(params["id"]))
     if "name" in params:
         matches.append(Match("name", (params["name"],)))
     query = ResourceQuery(kind=Kind.FLAVOR, matches=tuple(matches), sort=(SortKey("name"),))
     records, count = await request.page(query, params)
-    return {"count": count, "serviceoffering": [service_offering(r) for r in records]} if records else {}
+    return listed("serviceoffering", [service_offering(r) for r in records], count)
 
 
 async def list_disk_offerings(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     offerings = [
         o for o in DISK_OFFERINGS if params.get("id") in (None, o["id"]) and params.get("name") in (None, o["name"])
     ]
-    return {"count": len(offerings), "diskoffering": offerings} if offerings else {}
+    return listed("diskoffering", offerings, len(offerings))
 
 
 async def list_network_offerings(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +88,7 @@ async def list_templates(request: CsRequest, params: dict[str, Any]) -> dict[str
         return {}
     matches = [Match("public", TEMPLATE_FILTERS[which])]
     if "id" in params:
-        matches.append(id_match(params["id"]))
+        matches.append(request.id_match(params["id"]))
     if "name" in params:
         matches.append(Match("name", (params["name"],)))
     if "zoneid" in params:
@@ -96,7 +96,7 @@ async def list_templates(request: CsRequest, params: dict[str, Any]) -> dict[str
     query = ResourceQuery(kind=Kind.IMAGE, matches=tuple(matches), sort=(SortKey("name"),))
     records, count = await request.page(query, params)
     rel = await request.related(records)
-    return {"count": count, "template": [template(r, request.account, rel) for r in records]} if records else {}
+    return listed("template", [template(r, request.account, rel) for r in records], count)
 
 
 async def list_isos(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:

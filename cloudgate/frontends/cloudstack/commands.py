@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cloudgate.frontends.cloudstack import catalog, jobs, keypairs, networks, security_groups, storage, tags, vms
-from cloudgate.frontends.cloudstack.context import CsRequest
+from cloudgate.frontends.cloudstack.context import CsRequest, listed
 from cloudgate.frontends.cloudstack.params import PAGING, Param
 
 Handler = Callable[[CsRequest, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -335,7 +335,7 @@ async def list_apis(request: CsRequest, params: dict[str, Any]) -> dict[str, Any
     table |= {name: (description, declared, False, name) for name, (description, declared) in SESSION_COMMANDS.items()}
     names = [params["name"]] if "name" in params else sorted(table)
     shown = [_api(name, *table[name]) for name in names if name in table]
-    return {"count": len(shown), "api": shown} if shown else {}
+    return listed("api", shown, len(shown))
 
 
 def _api(name: str, description: str, declared: tuple[Param, ...], is_async: bool, answers: str) -> dict[str, Any]:

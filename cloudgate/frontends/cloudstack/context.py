@@ -70,6 +70,17 @@ class CsRequest:
         found = await self.call(self.core.resources.query, self.caller, query)
         return found.records, found.total or 0
 
+    def id_match(self, *cs_ids: str, param: str = "id") -> Match:
+        """A listing's filter by CloudStack ids. An id this gateway never gave out is refused, as CloudStack
+        refuses a UUID it has no entity for; one of a removed resource lists nothing, as there."""
+        gateway_ids: list[str] = []
+        for cs_id in cs_ids:
+            gateway_id = from_uuid(cs_id)
+            if gateway_id is None:
+                raise invalid(self.command, param, cs_id)
+            gateway_ids.append(gateway_id)
+        return Match("id", tuple(gateway_ids))
+
     async def related(self, records: list[ResourceRecord]) -> Any:
         return await self.call(self.core.resources.related, self.caller, records)
 
@@ -99,6 +110,13 @@ class CsRequest:
             raise from_core(exc) from exc
 
 
+def listed(key: str, items: list[dict[str, Any]], count: int) -> dict[str, Any]:
+    """A listing's answer: `count` is the total; nothing at all is `{}`, a page past the end `{"count": N}`."""
+    if not count:
+        return {}
+    return {"count": count, key: items} if items else {"count": count}
+
+
 def cs_id(record: ResourceRecord) -> str:
     return to_uuid(record.id)
 
@@ -113,11 +131,6 @@ def succeeding(operation: Operation) -> Operation:
         error = operation.error or {}
         raise from_code(str(error.get("code", "operation_failed")), str(error.get("message", "the change failed")))
     return operation
-
-
-def id_match(*cs_ids: str) -> Match:
-    """A listing's filter by CloudStack ids: one that names nothing lists nothing (the resource may be gone)."""
-    return Match("id", tuple(from_uuid(i) or "-" for i in cs_ids))
 
 
 def tag_matches(params: dict[str, Any]) -> tuple[TagMatch, ...]:

@@ -9,11 +9,12 @@ from typing import Any
 from cloudgate.core.operations import Operation
 from cloudgate.errors import CloudgateError
 from cloudgate.foreign_ids import from_uuid, to_uuid
-from cloudgate.frontends.cloudstack.context import CsRequest, job_id
+from cloudgate.frontends.cloudstack.context import DEFAULT_PAGE_SIZE, CsRequest, job_id, listed
 from cloudgate.frontends.cloudstack.errors import INTERNAL_ERROR, from_code
 from cloudgate.frontends.cloudstack.params import invalid
 from cloudgate.frontends.cloudstack.render import OBJECTS, RESOURCE_TYPES, user_id, when
 from cloudgate.model import Kind
+from cloudgate.query import MAX_PAGE
 
 PENDING, SUCCEEDED, FAILED = 0, 1, 2
 JOB_STATUSES: dict[str, int] = {"pending": PENDING, "running": PENDING, "succeeded": SUCCEEDED, "failed": FAILED}
@@ -95,16 +96,17 @@ async def query_async_job_result(request: CsRequest, params: dict[str, Any]) -> 
 
 
 async def list_async_jobs(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
-    size = max(1, min(params.get("pagesize", 500), 500))
-    wanted = (max(params.get("page", 1), 1) - 1) * size
+    """The account's jobs, newest first; `count` is every one of them (the operations are read to the end)."""
+    size = max(1, min(params.get("pagesize", DEFAULT_PAGE_SIZE), DEFAULT_PAGE_SIZE))
+    start = (max(params.get("page", 1), 1) - 1) * size
     operations: list[Operation] = []
     cursor = None
-    while len(operations) < wanted + size:
+    while True:
         page = await request.call(request.core.operations.list, request.caller, account_id=request.account_id,
-                                  limit=size, cursor=cursor)  # fmt: skip
+                                  limit=MAX_PAGE, cursor=cursor)  # fmt: skip
         operations += page.operations
         cursor = page.next_cursor
         if cursor is None:
             break
-    shown = [await job(request, operation) for operation in operations[wanted : wanted + size]]
-    return {"count": len(operations) if cursor is None else None, "asyncjobs": shown} if shown else {}
+    shown = [await job(request, operation) for operation in operations[start : start + size]]
+    return listed("asyncjobs", shown, len(operations))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudgate.frontends.cloudstack.context import CsRequest
+from cloudgate.frontends.cloudstack.context import CsRequest, listed
 from cloudgate.frontends.cloudstack.params import invalid
 from cloudgate.frontends.cloudstack.render import SUCCESS, ssh_key_pair
 from cloudgate.model import Kind
@@ -42,7 +42,7 @@ async def list_key_pairs(request: CsRequest, params: dict[str, Any]) -> dict[str
     if "fingerprint" in params:
         matches.append(Match("attrs.fingerprint", (params["fingerprint"],)))
     records, count = await request.page(ResourceQuery(kind=Kind.KEYPAIR, matches=tuple(matches)), params)
-    return {"count": count, "sshkeypair": [ssh_key_pair(r, request.account) for r in records]} if records else {}
+    return listed("sshkeypair", [ssh_key_pair(r, request.account) for r in records], count)
 
 
 async def delete(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:

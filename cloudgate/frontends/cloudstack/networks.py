@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from cloudgate.frontends.cloudstack.context import CsRequest, id_match, tag_matches
+from cloudgate.frontends.cloudstack.context import CsRequest, listed, tag_matches
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, CsError
 from cloudgate.frontends.cloudstack.jobs import started
 from cloudgate.frontends.cloudstack.params import invalid
@@ -40,14 +40,14 @@ async def create(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
 async def list_networks(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     matches = []
     if "id" in params:
-        matches.append(id_match(params["id"]))
+        matches.append(request.id_match(params["id"]))
     if "zoneid" in params:
         found_zone = await request.one(Kind.DATACENTER, params["zoneid"], "zoneid")
         matches.append(Match("attrs.datacenter", (found_zone.cloud_id or "-",)))
     query = ResourceQuery(kind=Kind.SUBNET, matches=tuple(matches), tags=tag_matches(params))
     records, count = await request.page(query, params)
     rel = await request.related(records)
-    return {"count": count, "network": [network(r, request.account, rel) for r in records]} if records else {}
+    return listed("network", [network(r, request.account, rel) for r in records], count)
 
 
 async def delete(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def read(command: str, declared: tuple[Param, ...], given: Mapping[str, str]) ->
                 raise missing(command, param.name)
             continue
         text = given.get(param.name)
-        if text is None or (text == "" and param.type != "string"):
+        if not text:  # an empty value is no value, as CloudStack reads one
             if param.required:
                 raise missing(command, param.name)
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudgate.frontends.cloudstack.context import CsRequest, id_match, tag_matches
+from cloudgate.frontends.cloudstack.context import CsRequest, listed, tag_matches
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, UNSUPPORTED_ACTION, CsError
 from cloudgate.frontends.cloudstack.jobs import started
 from cloudgate.frontends.cloudstack.params import invalid
@@ -46,7 +46,7 @@ async def create(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
 async def list_security_groups(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     matches = []
     if "id" in params:
-        matches.append(id_match(params["id"]))
+        matches.append(request.id_match(params["id"]))
     if "securitygroupname" in params:
         matches.append(Match("name", (params["securitygroupname"],)))
     if "virtualmachineid" in params:
@@ -54,7 +54,7 @@ async def list_security_groups(request: CsRequest, params: dict[str, Any]) -> di
         matches.append(Match("cloud_id", tuple(machine.attrs.get("security_groups") or ["-"])))
     query = ResourceQuery(kind=Kind.SECURITY_GROUP, matches=tuple(matches), tags=tag_matches(params))
     records, count = await request.page(query, params)
-    return {"count": count, "securitygroup": [security_group(r, request.account) for r in records]} if records else {}
+    return listed("securitygroup", [security_group(r, request.account) for r in records], count)
 
 
 async def delete(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudgate.frontends.cloudstack.catalog import DISK_OFFERINGS_BY_ID, MAX_CUSTOM_DISK_GB
-from cloudgate.frontends.cloudstack.context import CsRequest, cs_id, id_match, tag_matches
+from cloudgate.frontends.cloudstack.context import CsRequest, cs_id, listed, tag_matches
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, CsError
 from cloudgate.frontends.cloudstack.jobs import started
 from cloudgate.frontends.cloudstack.params import invalid
@@ -51,7 +51,7 @@ async def create_volume(request: CsRequest, params: dict[str, Any]) -> dict[str,
 async def list_volumes(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     matches = []
     if "id" in params:
-        matches.append(id_match(params["id"]))
+        matches.append(request.id_match(params["id"]))
     if "name" in params:
         matches.append(Match("name", (params["name"],)))
     if "virtualmachineid" in params:
@@ -64,7 +64,7 @@ async def list_volumes(request: CsRequest, params: dict[str, Any]) -> dict[str, 
         ResourceQuery(kind=Kind.VOLUME, matches=tuple(matches), tags=tag_matches(params)), params
     )
     rel = await request.related(records)
-    return {"count": count, "volume": [volume(r, request.account, rel) for r in records]} if records else {}
+    return listed("volume", [volume(r, request.account, rel) for r in records], count)
 
 
 async def attach_volume(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +121,7 @@ async def create_snapshot(request: CsRequest, params: dict[str, Any]) -> dict[st
 async def list_snapshots(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     matches = []
     if "id" in params:
-        matches.append(id_match(params["id"]))
+        matches.append(request.id_match(params["id"]))
     if "name" in params:
         matches.append(Match("name", (params["name"],)))
     if "volumeid" in params:
@@ -131,7 +131,7 @@ async def list_snapshots(request: CsRequest, params: dict[str, Any]) -> dict[str
         ResourceQuery(kind=Kind.SNAPSHOT, matches=tuple(matches), tags=tag_matches(params)), params
     )
     rel = await request.related(records)
-    return {"count": count, "snapshot": [snapshot(r, request.account, rel) for r in records]} if records else {}
+    return listed("snapshot", [snapshot(r, request.account, rel) for r in records], count)
 
 
 async def delete_snapshot(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudgate.core.operations import Operation
-from cloudgate.frontends.cloudstack.context import CsRequest, id_match
+from cloudgate.frontends.cloudstack.context import CsRequest, listed
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, CsError
 from cloudgate.frontends.cloudstack.jobs import started
 from cloudgate.frontends.cloudstack.render import KIND_OF_TYPE, RESOURCE_TYPES, SUCCESS, tag
@@ -78,7 +78,7 @@ async def list_tags(request: CsRequest, params: dict[str, Any]) -> dict[str, Any
     if "resourceid" in params:
         if len(kinds) != 1:
             raise CsError(PARAM_ERROR, "resourceid needs resourcetype")
-        matches.append(id_match(params["resourceid"]))
+        matches.append(request.id_match(params["resourceid"], param="resourceid"))
     key, value = params.get("key"), params.get("value")
     tags = (TagMatch(key, (value,) if value is not None else ()),) if key is not None else ()
     shown: list[dict[str, Any]] = []
@@ -92,4 +92,4 @@ async def list_tags(request: CsRequest, params: dict[str, Any]) -> dict[str, Any
     size = max(1, min(params.get("pagesize", 500), 500))
     start = (max(params.get("page", 1), 1) - 1) * size
     page = shown[start : start + size]
-    return {"count": len(shown), "tag": page} if page else {}
+    return listed("tag", page, len(shown))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudgate.frontends.cloudstack.context import CsRequest, cs_id, id_match, tag_matches
+from cloudgate.frontends.cloudstack.context import CsRequest, cs_id, listed, tag_matches
 from cloudgate.frontends.cloudstack.errors import PARAM_ERROR, UNSUPPORTED_ACTION, CsError
 from cloudgate.frontends.cloudstack.jobs import started
 from cloudgate.frontends.cloudstack.render import STATES, virtual_machine
@@ -60,7 +60,7 @@ async def list_virtual_machines(request: CsRequest, params: dict[str, Any]) -> d
     matches = []
     ids = [*([params["id"]] if "id" in params else []), *params.get("ids", [])]
     if ids:
-        matches.append(id_match(*ids))
+        matches.append(request.id_match(*ids))
     if "name" in params:
         matches.append(Match("name", (params["name"],)))
     if "state" in params:
@@ -72,11 +72,7 @@ async def list_virtual_machines(request: CsRequest, params: dict[str, Any]) -> d
     query = ResourceQuery(kind=Kind.INSTANCE, matches=tuple(matches), tags=tag_matches(params))
     records, count = await request.page(query, params)
     rel = await request.related(records)
-    return (
-        {"count": count, "virtualmachine": [virtual_machine(r, request.account, rel) for r in records]}
-        if records
-        else {}
-    )
+    return listed("virtualmachine", [virtual_machine(r, request.account, rel) for r in records], count)
 
 
 async def act(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:

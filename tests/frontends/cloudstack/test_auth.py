@@ -148,3 +148,15 @@ async def test_a_client_of_several_accounts_names_one_as_its_domain(cloudstack: 
 
     error = await refused(web, "login", username="carol", password=secret, domain="sim:project-z", json=False)
     assert refusal(error.response) == ("loginresponse", 401, LOGIN_REFUSED)
+
+
+async def test_a_login_is_a_post_and_a_signed_logout_ends_nothing(cloudstack: CsWorld):
+    _id, secret, _accounts = await new_user(cloudstack, "dave", "AK-B")
+    error = await refused(cloudstack.client(key=None, secret=None), "login", username="dave", password=secret)
+    assert refusal(error.response) == ("loginresponse", 405, "Please use HTTP POST to authenticate using this API")
+    signed = cloudstack.client()
+    assert await asyncio.to_thread(signed.logout) == {"description": "success"}
+    assert (await asyncio.to_thread(signed.listZones))["count"] == 3  # the key still works: it was no session
+    error = await refused(signed, "createSecurityGroup", name="")  # an empty value is no value
+    missing = "Unable to execute API command createsecuritygroup due to missing parameter name"
+    assert refusal(error.response)[1:] == (431, missing)
