@@ -179,6 +179,12 @@ async def test_service_offerings_are_flavors(driver) -> None:
     assert listed["70"].attrs == {"vcpus": 8, "ram_mb": 13928, "disk_gb": None}
 
 
+async def test_the_storage_tags_of_an_offering_are_no_resource_tags(replay_server: ReplayServer) -> None:
+    driver = make_driver(replay_server, scenario="deployip")  # offerings tagged "Shared.auto"
+    assert [flavor.tags for flavor in await driver.list(Kind.FLAVOR)] == [{}, {}, {}]
+    await driver.close()
+
+
 async def test_templates_are_images_from_every_filter(replay_server: ReplayServer, driver) -> None:
     templates = recorded("listTemplates")
     mark = replay_server.mark()

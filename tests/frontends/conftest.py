@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from starlette.types import ASGIApp
 
 from cloudgate.app import Gateway, create_app
 from cloudgate.core import Caller, Principal
@@ -27,14 +29,20 @@ QUICK = Delays(boot=0.3, stop=0.3, start=0.3, reboot=0.2, terminate=0.3, linger=
 ADMIN = Caller(Principal(ADMIN_ID, "admin", True))
 
 
-@pytest.fixture
-def quick_sim() -> Iterator[SimCloud]:
-    """A simulated cloud on real time with quick transitions, with projects a and b."""
+@contextmanager
+def quick_cloud() -> Iterator[SimCloud]:
+    """A simulated cloud on real time with quick transitions, with projects a and b; unregistered after."""
     cloud = register(SimCloud(f"sim-fe-{secrets.token_hex(4)}", clock=SimClock.real(), delays=QUICK))
     cloud.add_account("AK-A", "SK-A", "project-a")
     cloud.add_account("AK-B", "SK-B", "project-b")
     yield cloud
     unregister(cloud.endpoint)
+
+
+@pytest.fixture
+def quick_sim() -> Iterator[SimCloud]:
+    with quick_cloud() as cloud:
+        yield cloud
 
 
 @dataclass
@@ -55,6 +63,11 @@ class Served:
         return view.row.id
 
 
+def whole_app(gateway: Gateway) -> ASGIApp:
+    """Every front-end over `gateway`, as `cloudgate serve` serves them."""
+    return create_app(gateway=gateway)
+
+
 def replayed(replay: ReplayServer, cloud: str) -> dict[str, Any]:
     """How to register the account of a replayed cloud (`cloudstack` or `gce`) with the gateway."""
     registrations = {
@@ -67,22 +80,29 @@ def replayed(replay: ReplayServer, cloud: str) -> dict[str, Any]:
     return registrations[cloud]
 
 
-@pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[Served]:
-    gateway = await Gateway.open(api_settings(tmp_path, fast_poll_interval=0.05))
+@asynccontextmanager
+async def serving(data_dir: Path, app: Callable[[Gateway], ASGIApp] = whole_app) -> AsyncIterator[Served]:
+    """A gateway on a store in `data_dir`, `app(gateway)` served by uvicorn on 127.0.0.1; closed after."""
+    gateway = await Gateway.open(api_settings(data_dir, fast_poll_interval=0.05))
     await gateway.start()
-    config = uvicorn.Config(create_app(gateway=gateway), host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+    config = uvicorn.Config(app(gateway), host="127.0.0.1", port=0, lifespan="off", log_level="warning")
     server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
+    serves = asyncio.create_task(server.serve())
 
     async def started() -> bool:
-        if serving.done():
-            serving.result()
+        if serves.done():
+            serves.result()
         return server.started
 
     await eventually(started, what="uvicorn to start")
     port = server.servers[0].sockets[0].getsockname()[1]
     yield Served(gateway, f"http://127.0.0.1:{port}")
     server.should_exit = True
-    await serving
+    await serves
     await gateway.close()
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[Served]:
+    async with serving(tmp_path) as served_gateway:
+        yield served_gateway

@@ -159,6 +159,12 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _tags(raw: Mapping[str, Any]) -> dict[str, str]:
+    """Resource tags: a list of key and value objects (an offering's `tags` are its storage tags, a string)."""
+    tags = raw.get("tags")
+    return {tag["key"]: str(tag["value"]) for tag in tags} if isinstance(tags, list) else {}
+
+
 def _gib(value: Any) -> int | None:
     return None if value is None else int(value) // GIB
 
@@ -211,7 +217,7 @@ def normalize(kind: Kind, raw: dict[str, Any]) -> CloudResource:
         cloud_state=_text(native_state),
         attrs=ATTRS[kind](raw),
         cloud_attrs=raw,
-        tags={tag["key"]: str(tag["value"]) for tag in raw.get("tags") or []},
+        tags=_tags(raw),
         public=kind in PUBLIC_FIELDS and bool(raw.get(PUBLIC_FIELDS[kind])),
     )
 

@@ -14,10 +14,13 @@ from cloudgate.model import Kind
 from cloudgate.query import Match, ResourceQuery
 
 
-def _cidr(params: dict[str, Any]) -> str:
-    """The address block a gateway and a netmask make (10.1.1.1 + 255.255.255.0: 10.1.1.0/24)."""
+def _cidr(params: dict[str, Any]) -> str | None:
+    """The address block a gateway and a netmask make (10.1.1.1 + 255.255.255.0: 10.1.1.0/24); None without
+    both, as CloudStack then picks the block (the cloud behind does here)."""
+    if "gateway" not in params and "netmask" not in params:
+        return None
     if "gateway" not in params or "netmask" not in params:
-        raise CsError(PARAM_ERROR, "gateway and netmask are required: the network's addresses come from them")
+        raise CsError(PARAM_ERROR, "gateway and netmask go together: give both, or neither for a block picked for you")
     try:
         return str(ipaddress.ip_network(f"{params['gateway']}/{params['netmask']}", strict=False))
     except ValueError:
@@ -30,7 +33,10 @@ async def create(request: CsRequest, params: dict[str, Any]) -> dict[str, Any]:
     if params["networkofferingid"] != NETWORK_OFFERING["id"]:
         raise invalid(request.command, "networkofferingid", params["networkofferingid"])
     found_zone = await request.one(Kind.DATACENTER, params["zoneid"], "zoneid")
-    spec = {"name": params["name"], "cidr": _cidr(params), "datacenter": found_zone.id}
+    spec = {"name": params["name"], "datacenter": found_zone.id}
+    cidr = _cidr(params)
+    if cidr is not None:
+        spec["cidr"] = cidr
     record, operation = await request.create(Kind.SUBNET, spec)
     await request.done(operation)
     record = await request.call(request.core.resources.get, request.caller, record.id, Kind.SUBNET)

@@ -78,8 +78,9 @@ def _new_rules(request: CsRequest, params: dict[str, Any]) -> list[dict[str, Any
         ports = {"from_port": params["startport"], "to_port": params.get("endport", params["startport"])}
         if not 0 <= ports["from_port"] <= ports["to_port"] <= 65535:
             raise CsError(PARAM_ERROR, "Ports must be between 0 and 65535, the start port not above the end port")
-    elif protocol == "icmp":
-        ports = {"from_port": params.get("icmptype", -1), "to_port": params.get("icmpcode", -1)}
+    elif protocol == "icmp":  # a type and a code; CloudStack's -1 (every one) is no port in a generic rule
+        icmp = {"from_port": params.get("icmptype", -1), "to_port": params.get("icmpcode", -1)}
+        ports = {key: None if value == -1 else value for key, value in icmp.items()}
     direction = DIRECTIONS[request.command]
     return [{"direction": direction, "protocol": protocol, **ports, "cidr": cidr}
             for cidr in params.get("cidrlist") or [ANYWHERE]]  # fmt: skip

@@ -67,8 +67,13 @@ def refusal(response: Any) -> tuple[str, int, str]:
     return name, code, text
 
 
+async def cs_world(served: Served, cloud: SimCloud) -> CsWorld:
+    """Project a of `cloud` registered with the served gateway, and an API key for it."""
+    account = await served.account(cloud, "AK-A")
+    view, secret = await served.gateway.core.credentials.issue(ADMIN, account, name="cs")
+    return CsWorld(served, cloud, account, view.id, secret)
+
+
 @pytest.fixture
 async def cloudstack(served: Served, quick_sim: SimCloud) -> CsWorld:
-    account = await served.account(quick_sim, "AK-A")
-    view, secret = await served.gateway.core.credentials.issue(ADMIN, account, name="cs")
-    return CsWorld(served, quick_sim, account, view.id, secret)
+    return await cs_world(served, quick_sim)
