@@ -10,7 +10,7 @@ import pytest
 
 from cloudgate.drivers.base import AccountConfig
 from cloudgate.drivers.cloudstack import CloudStackDriver
-from cloudgate.drivers.cloudstack.translate import ERROR_CODES, STATES
+from cloudgate.drivers.cloudstack.translate import ERROR_CODES, STATES, rules_from_native
 from cloudgate.errors import CloudAuthFailed, InvalidRequest, NotFound, Unavailable
 from cloudgate.model import STATES as MODEL_STATES
 from cloudgate.model import CloudResource, Kind
@@ -449,3 +449,9 @@ async def test_an_unreachable_cloud_is_unavailable() -> None:
     with pytest.raises(Unavailable):
         await driver.list(Kind.DATACENTER)
     await driver.close()
+
+
+def test_an_icmp_rule_reads_its_type_and_code_as_ports() -> None:
+    native = {"ingressrule": [{"protocol": "icmp", "icmptype": 8, "icmpcode": 0, "cidr": "10.0.0.0/8"},
+                              {"protocol": "icmp", "icmptype": -1, "icmpcode": -1, "cidr": "0.0.0.0/0"}]}  # fmt: skip
+    assert [(r["from_port"], r["to_port"]) for r in rules_from_native(native)] == [(8, 0), (None, None)]

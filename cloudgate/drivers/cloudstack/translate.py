@@ -128,6 +128,8 @@ NOT_FOUND_PHRASES: tuple[str, ...] = ("entity does not exist", "unable to find",
 RULE_FIELDS: dict[str, str] = {"protocol": "protocol", "from_port": "startport", "to_port": "endport", "cidr": "cidr"}
 RULE_LISTS: dict[str, str] = {"ingress": "ingressrule", "egress": "egressrule"}
 RULE_PROTOCOLS: dict[str, str] = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "any": "all"}
+# An ICMP rule names a type and a code where others name ports.
+PROTOCOL_FIELDS: dict[str, dict[str, str]] = {"icmp": {"from_port": "icmptype", "to_port": "icmpcode"}}
 _GENERIC_PROTOCOLS = {native: generic for generic, native in RULE_PROTOCOLS.items()}
 
 
@@ -136,9 +138,12 @@ def rules_from_native(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
     for direction, field in RULE_LISTS.items():
         for native in raw.get(field) or []:
             rule: dict[str, Any] = {"direction": direction}
-            for generic, name in RULE_FIELDS.items():
+            protocol = native.get("protocol")
+            for generic, name in {**RULE_FIELDS, **PROTOCOL_FIELDS.get(protocol, {})}.items():
                 rule[generic] = native.get(name)
-            rule["protocol"] = _GENERIC_PROTOCOLS.get(native.get("protocol"), native.get("protocol"))
+            if protocol in PROTOCOL_FIELDS:  # -1: every ICMP type or code, which a generic rule says with no port
+                rule.update({k: None for k in PROTOCOL_FIELDS[protocol] if rule[k] == -1})
+            rule["protocol"] = _GENERIC_PROTOCOLS.get(protocol, protocol)
             rules.append(rule)
     return rules
 

@@ -130,7 +130,7 @@ def virtual_machine(record: ResourceRecord, account: AccountView, rel: Related) 
         "isdefault": True,
         "networkid": _ref_id(subnet),
         "networkname": subnet.name if subnet else None,
-        "ipaddress": next((a for a in addresses if _is_ipv4(a)), None),
+        "ipaddress": next((a for a in addresses if _is_ipv4(a) and not _is_public(a)), None),
         "traffictype": "Guest",
         "type": "Isolated",
     }
@@ -147,6 +147,7 @@ def virtual_machine(record: ResourceRecord, account: AccountView, rel: Related) 
         "keypair": _keypair_name(rel, record),
         "securitygroup": [{"id": to_uuid(g.id), "name": g.name, "description": g.attrs.get("description")}
                           for g in groups if g is not None],
+        "publicip": next((a for a in addresses if _is_public(a)), None),
         "nic": [nic] if addresses or subnet else [], "hypervisor": HYPERVISOR, "tags": tags(record, account),
     }  # fmt: skip
 
@@ -155,6 +156,13 @@ def _keypair_name(rel: Related, record: ResourceRecord) -> str | None:
     """CloudStack names a machine's key pair by its name (the cloud's id when the store has no record of it)."""
     found = _ref(rel, record, Kind.KEYPAIR)
     return found.name if found is not None else record.attrs.get("keypair")
+
+
+def _is_public(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_global
+    except ValueError:
+        return False
 
 
 def _is_ipv4(address: str) -> bool:
