@@ -37,7 +37,9 @@ def create(
     show(issued, invocation.look, Record)
     if invocation.output is Output.TABLE:
         stderr_console().print("the secret is shown only this once: the gateway keeps it sealed", markup=False)
-        typer.echo(aws_profile(issued, str(held.get("name") or held["id"]), held.get("region"), url))
+        account_name = str(held.get("name") or held["id"])
+        typer.echo(aws_profile(issued, account_name, held.get("region"), url))
+        typer.echo(cloudstack_region(issued, account_name, url))
 
 
 def aws_profile(issued: dict[str, Any], account_name: str, account_region: str | None, url: str) -> str:
@@ -52,6 +54,16 @@ def aws_profile(issued: dict[str, Any], account_name: str, account_region: str |
         f"region = {region}", f"endpoint_url = {url.rstrip('/')}/ec2", "",
         f"# then: aws --profile {profile} ec2 describe-instances",
         f"#   or: boto3.Session(profile_name={profile!r}).client('ec2')",
+    ])  # fmt: skip
+
+
+def cloudstack_region(issued: dict[str, Any], account_name: str, url: str) -> str:
+    """What to put in ~/.cloudstack.ini for `cs` (and CloudMonkey-style clients) to use the key through the
+    gateway's CloudStack API."""
+    region = f"cloudgate-{account_name}"
+    return "\n".join([
+        "", "# ~/.cloudstack.ini", f"[{region}]", f"endpoint = {url.rstrip('/')}/client/api",
+        f"key = {issued['id']}", f"secret = {issued['secret']}", "", f"# then: cs --region {region} listZones",
     ])  # fmt: skip
 
 

@@ -66,7 +66,7 @@ async def test_credential_create_prints_a_profile_the_aws_cli_uses_as_it_is(serv
         assert made.returncode == 0, made.stderr
         _record, credentials = made.stdout.split("# ~/.aws/credentials\n")
         credentials, config = credentials.split("# ~/.aws/config\n")
-        config, usage = config.split("# then: ")
+        config, usage, *_others = config.split("# then: ")  # the other tools' settings follow
         home = tmp_path / "home"
         (home / ".aws").mkdir(parents=True)
         (home / ".aws" / "credentials").write_text(credentials)
