@@ -14,6 +14,8 @@ from cloudgate.api import create_api
 from cloudgate.core import CoreSource
 from cloudgate.frontends.cloudstack.app import create_cloudstack_app
 from cloudgate.frontends.ec2.app import create_ec2_app
+from cloudgate.frontends.gce.app import create_gce_app
+from cloudgate.frontends.gce.oauth import create_token_endpoint
 from cloudgate.frontends.openstack.app import create_openstack_app
 from cloudgate.settings import Settings
 
@@ -31,6 +33,8 @@ class FrontEnds(Starlette):
         routes.append(Mount("/openstack", app=create_openstack_app(core_source)))
         cloudstack = create_cloudstack_app(core_source, settings)
         routes += [Route("/client/api", cloudstack), Mount("/client/api", app=cloudstack)]
+        routes += [Mount("/compute/v1", app=create_gce_app(core_source)),
+                   Route("/oauth2/token", create_token_endpoint(core_source), methods=["GET", "POST"])]  # fmt: skip
         super().__init__(routes=routes, lifespan=lifespan)
         self.router.default = self.v1  # no route of its own: /v1 answers (and 404s in its own shape)
 
