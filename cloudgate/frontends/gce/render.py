@@ -106,6 +106,8 @@ class Links:
         """A record's selfLink."""
         if record.kind == Kind.DATACENTER:
             return self.project_link(f"{'regions' if record.attrs.get('type') == 'region' else 'zones'}/{record.name}")
+        if record.kind not in COLLECTIONS:  # a key pair is a line of the project's metadata: the project is its link
+            return f"{self.base}/projects/{self.project}"
         if record.kind == Kind.IMAGE and record.public:
             return self.project_link(f"global/images/{record.name}", public_project(record))
         scope = SCOPES.get(record.kind)
