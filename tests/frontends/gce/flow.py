@@ -26,12 +26,10 @@ class Backend:
 
 def done(compute: Any, project: str, operation: dict[str, Any]) -> dict[str, Any]:
     """Wait on an operation where it lives (zone, region or global) until DONE; its error raised."""
-    for scope, collection in (("zone", "zoneOperations"), ("region", "regionOperations")):
+    collection, where = "globalOperations", {}
+    for scope, scoped in (("zone", "zoneOperations"), ("region", "regionOperations")):
         if scope in operation:
-            where = {scope: operation[scope].rsplit("/", 1)[-1]}
-            break
-    else:
-        collection, where = "globalOperations", {}
+            collection, where = scoped, {scope: operation[scope].rsplit("/", 1)[-1]}
     while operation["status"] != "DONE":  # wait returns after its own deadline, done or not
         operation = getattr(compute, collection)().wait(project=project, operation=operation["name"], **where).execute()
     assert "error" not in operation, operation["error"]
@@ -95,7 +93,10 @@ def lifecycle(compute: Any, project: str, backend: Backend) -> dict[str, Any]:
     done(compute, p, compute.instances().setMetadata(project=p, zone=zone, instance="flow-vm", body={
         "fingerprint": vm["metadata"]["fingerprint"], "items": [{"key": "role", "value": "web"}]}).execute())  # fmt: skip
     vm = compute.instances().get(project=p, zone=zone, instance="flow-vm").execute()
-    assert vm["metadata"]["items"] == [{"key": "role", "value": "web"}] and vm["labels"] == {"team": "red", "env": "test"}
+    assert vm["metadata"]["items"] == [{"key": "role", "value": "web"}] and vm["labels"] == {
+        "team": "red",
+        "env": "test",
+    }
     for method, status in (("stop", "TERMINATED"), ("start", "RUNNING"), ("reset", "RUNNING")):
         done(compute, p, getattr(compute.instances(), method)(project=p, zone=zone, instance="flow-vm").execute())
         assert compute.instances().get(project=p, zone=zone, instance="flow-vm").execute()["status"] == status
@@ -113,12 +114,20 @@ def lifecycle(compute: Any, project: str, backend: Backend) -> dict[str, Any]:
     done(compute, p, compute.disks().resize(project=p, zone=zone, disk="flow-data", body={"sizeGb": "3"}).execute())
     assert compute.disks().get(project=p, zone=zone, disk="flow-data").execute()["sizeGb"] == "3"
     if backend.images:
-        done(compute, p, compute.images().insert(project=p, body={"name": "flow-image", "sourceDisk": disk["selfLink"]}).execute())
+        done(
+            compute,
+            p,
+            compute.images().insert(project=p, body={"name": "flow-image", "sourceDisk": disk["selfLink"]}).execute(),
+        )
         assert compute.images().get(project=p, image="flow-image").execute()["status"] == "READY"
         done(compute, p, compute.images().delete(project=p, image="flow-image").execute())
     done(compute, p, compute.instances().detachDisk(project=p, zone=zone, instance="flow-vm",
                                                     deviceName=attached[0]["deviceName"]).execute())  # fmt: skip
-    done(compute, p, compute.disks().createSnapshot(project=p, zone=zone, disk="flow-data", body={"name": "flow-snap"}).execute())
+    done(
+        compute,
+        p,
+        compute.disks().createSnapshot(project=p, zone=zone, disk="flow-data", body={"name": "flow-snap"}).execute(),
+    )
     snapshot = compute.snapshots().get(project=p, snapshot="flow-snap").execute()
     assert snapshot["sourceDisk"] == disk["selfLink"] and snapshot["status"] == "READY"
     done(compute, p, compute.snapshots().delete(project=p, snapshot="flow-snap").execute())
@@ -139,7 +148,9 @@ def lifecycle(compute: Any, project: str, backend: Backend) -> dict[str, Any]:
     for name in ("flow-vm", "flow-vm-2"):
         done(compute, p, compute.instances().delete(project=p, zone=zone, instance=name).execute())
     if subnetwork:
-        done(compute, p, compute.subnetworks().delete(project=p, region=backend.region, subnetwork="flow-net").execute())
+        done(
+            compute, p, compute.subnetworks().delete(project=p, region=backend.region, subnetwork="flow-net").execute()
+        )
     done(compute, p, compute.firewalls().delete(project=p, firewall="flow-web").execute())
     try:  # a deleted machine is gone, or shown TERMINATED while its cloud still lists it
         seen["left"] = compute.instances().get(project=p, zone=zone, instance="flow-vm-2").execute()["status"]
