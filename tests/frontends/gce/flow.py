@@ -157,3 +157,34 @@ def lifecycle(compute: Any, project: str, backend: Backend) -> dict[str, Any]:
     except HttpError as exc:
         seen["left"] = exc.status_code
     return seen
+
+
+def machine_flow(compute: Any, project: str, backend: Backend) -> dict[str, Any]:
+    """A shorter flow for the clouds other than the sim: a machine stopped and started, a disk attached to it
+    and detached, everything deleted."""
+    zone, p = backend.zone, project
+    assert zone in names(compute.zones().list(project=p).execute())
+    assert backend.machine_type in names(compute.machineTypes().list(project=p, zone=zone).execute())
+    image = compute.images().get(project="cloudgate-public", image=backend.image).execute()
+    done(compute, p, compute.instances().insert(project=p, zone=zone, body={
+        "name": "short-vm", "machineType": f"zones/{zone}/machineTypes/{backend.machine_type}",
+        "disks": [{"boot": True, "initializeParams": {"sourceImage": image["selfLink"]}}]}).execute())  # fmt: skip
+    vm = compute.instances().get(project=p, zone=zone, instance="short-vm").execute()
+    assert vm["status"] == "RUNNING"
+    done(compute, p, compute.instances().stop(project=p, zone=zone, instance="short-vm").execute())
+    assert compute.instances().get(project=p, zone=zone, instance="short-vm").execute()["status"] == "TERMINATED"
+    done(compute, p, compute.instances().start(project=p, zone=zone, instance="short-vm").execute())
+    done(compute, p, compute.disks().insert(project=p, zone=zone, body={"name": "short-data", "sizeGb": "1"}).execute())
+    disk = compute.disks().get(project=p, zone=zone, disk="short-data").execute()
+    done(compute, p, compute.instances().attachDisk(project=p, zone=zone, instance="short-vm", body={
+        "source": disk["selfLink"]}).execute())  # fmt: skip
+    attached = compute.instances().get(project=p, zone=zone, instance="short-vm").execute()["disks"]
+    [device] = [d["deviceName"] for d in attached if d["source"] == disk["selfLink"]]  # an EC2 root volume is there too
+    done(
+        compute,
+        p,
+        compute.instances().detachDisk(project=p, zone=zone, instance="short-vm", deviceName=device).execute(),
+    )
+    done(compute, p, compute.disks().delete(project=p, zone=zone, disk="short-data").execute())
+    done(compute, p, compute.instances().delete(project=p, zone=zone, instance="short-vm").execute())
+    return {"machine": vm}
