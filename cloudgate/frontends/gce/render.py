@@ -31,6 +31,9 @@ PUBLIC_IMAGE_PROJECTS: dict[str, str] = {
     "suse-cloud": "sles", "windows-cloud": "windows", "cloudgate-public": "",
 }  # fmt: skip
 CATCH_ALL_PROJECT = "cloudgate-public"
+# An image's operating system -> the public image project whose license it carries (GCE's clients know an
+# image's system by its licenses alone); other public images carry their own project's.
+LICENSE_PROJECTS: dict[str, str] = {"windows": "windows-cloud"}
 # Kind -> where its resources and operations live in GCE: a zone, a region, or the project (global).
 SCOPES: dict[Kind, str] = {Kind.INSTANCE: "zones", Kind.VOLUME: "zones", Kind.SUBNET: "regions"}
 COLLECTIONS: dict[Kind, str] = {
@@ -155,8 +158,10 @@ def machine_type(record: ResourceRecord, links: Links, in_zone: ResourceRecord) 
 
 def image(record: ResourceRecord, links: Links) -> dict[str, Any]:
     size = record.attrs.get("min_disk_gb")
+    licensed = LICENSE_PROJECTS.get(str(record.attrs.get("os"))) or (public_project(record) if record.public else None)
     return {**_common(record, links, "image"), "description": record.attrs.get("os") or "", "sourceType": "RAW",
             "status": status_of(record), "diskSizeGb": str(size) if isinstance(size, int) else None,
+            "licenses": [links.project_link(f"global/licenses/{record.name}", licensed)] if licensed else None,
             "archiveSizeBytes": str(size * 1024**3) if isinstance(size, int) else None,
             "storageLocations": ["us"], **_labelled(record)}  # fmt: skip
 
