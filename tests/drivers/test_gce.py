@@ -27,6 +27,7 @@ from tests.services.replay import (
 API = f"/gce/default/compute/v1/projects/{GCE_PROJECT}"
 URL = f"https://www.googleapis.com/compute/v1/projects/{GCE_PROJECT}/"
 RECORDED_IMAGE_PROJECTS = ["debian-cloud", "windows-cloud"]
+# The tests skipped for this run against the GCE front-end over the sim: tests/frontends/gce/test_driver.py.
 STATIC = "recordings are static: what a create returns never shows up in a later listing"
 
 
