@@ -152,7 +152,7 @@ def lifecycle(compute: Any, project: str, backend: Backend) -> dict[str, Any]:
             compute, p, compute.subnetworks().delete(project=p, region=backend.region, subnetwork="flow-net").execute()
         )
     done(compute, p, compute.firewalls().delete(project=p, firewall="flow-web").execute())
-    try:  # a deleted machine is gone, or shown TERMINATED while its cloud still lists it
+    try:  # a deleted machine is gone, as GCE forgets it, even while its cloud still lists it a while
         seen["left"] = compute.instances().get(project=p, zone=zone, instance="flow-vm-2").execute()["status"]
     except HttpError as exc:
         seen["left"] = exc.status_code
