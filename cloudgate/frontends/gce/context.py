@@ -19,6 +19,7 @@ from cloudgate.frontends.gce.errors import GceError, from_core, invalid, not_fou
 from cloudgate.frontends.gce.filters import Filter
 from cloudgate.frontends.gce.render import COLLECTIONS, SCOPES, Links
 from cloudgate.frontends.gce.render import operation as render_operation
+from cloudgate.frontends.gce.states import EXISTING_STATES
 from cloudgate.model import Kind, ResourceRecord
 from cloudgate.query import MAX_PAGE, Match, ResourceQuery, SortKey
 
@@ -26,6 +27,11 @@ PREFIX = "/compute/v1"  # where the composition root mounts the front-end
 MAX_RESULTS = 500  # GCE's largest page
 MAX_BODY_BYTES = 1_000_000
 SETTLE_SECONDS = 60.0  # how long `wait` waits, at most, for an operation
+
+
+def _existing(kind: Kind | None) -> tuple[Match, ...]:
+    """What a query of `kind` matches to leave out what its cloud deleted (GCE shows that no more)."""
+    return (Match("state", EXISTING_STATES[kind]),) if kind is not None else ()
 
 
 @dataclass
@@ -70,7 +76,7 @@ class GceRequest:
 
     async def named(self, kind: Kind, name: str, path: str, *, within: ResourceRecord | None = None) -> ResourceRecord:
         """The record of `kind` a URL names, in the caller's account (and within a zone or region when given)."""
-        matches = [Match("name", (name,)), Match("account", (self.account_id,))]
+        matches = [Match("name", (name,)), Match("account", (self.account_id,)), *_existing(kind)]
         if within is not None:
             matches.append(Match("attrs.datacenter", (within.cloud_id or "-",)))
         page = await self.call(self.core.resources.query, self.caller,
@@ -98,7 +104,8 @@ class GceRequest:
 
     async def listing(self, query: ResourceQuery) -> list[ResourceRecord]:
         """Every record of a query in the caller's account (and its endpoint's public ones), page after page."""
-        query = replace(query, matches=(*query.matches, Match("account", (self.account_id,))), limit=MAX_PAGE)
+        matches = (*query.matches, Match("account", (self.account_id,)), *_existing(query.kind))
+        query = replace(query, matches=matches, limit=MAX_PAGE)
         found: list[ResourceRecord] = []
         cursor = None
         while True:
@@ -113,7 +120,8 @@ class GceRequest:
         next page's token when more follow. A filter the store cannot apply is applied to what it returns."""
         limit = self.max_results()
         wanted = Filter.parse(self.param("filter") or "")
-        query = replace(query, matches=(*query.matches, *wanted.matches, Match("account", (self.account_id,))),
+        query = replace(query, matches=(*query.matches, *wanted.matches, Match("account", (self.account_id,)),
+                                        *_existing(query.kind)),
                         tags=(*query.tags, *wanted.tags), sort=query.sort or (SortKey("name"),))  # fmt: skip
         records: list[ResourceRecord] = []
         cursor = self.param("pageToken")

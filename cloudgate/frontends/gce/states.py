@@ -3,7 +3,7 @@ table): an instance PROVISIONING, RUNNING, STOPPING, TERMINATED (stopped); a dis
 
 from __future__ import annotations
 
-from cloudgate.model import Kind, ResourceRecord
+from cloudgate.model import STATES, Kind, ResourceRecord
 
 STATUSES: dict[Kind, dict[str, str]] = {
     Kind.INSTANCE: {"pending": "PROVISIONING", "running": "RUNNING", "stopping": "STOPPING", "stopped": "TERMINATED",
@@ -18,6 +18,12 @@ STATUSES: dict[Kind, dict[str, str]] = {
                   "error": "READY"},
     Kind.DATACENTER: {"available": "UP", "unavailable": "DOWN"},
 }  # fmt: skip
+
+# States of what the cloud deleted: GCE has no such resource any more (a get answers 404, a listing leaves it out).
+GONE_STATES = frozenset({"terminated", "deleted"})
+EXISTING_STATES: dict[Kind, tuple[str, ...]] = {
+    kind: tuple(sorted(states - GONE_STATES)) for kind, states in STATES.items()
+}
 
 
 def status_of(record: ResourceRecord) -> str | None:
