@@ -73,6 +73,9 @@ CLIENT_CASES: dict[str, tuple[Callable[[Any, str], Any], int, str, str]] = {
                                  "Invalid field selection"),
     "fields no zone list has": (lambda c, p: c.zones().list(project=p, fields="items(name,colour)"), 400, "invalid",
                                 "Invalid field selection colour"),
+    "fields no operation has, on an insert": (lambda c, p: c.instances().insert(project=p, zone=ZONE, body=MACHINE,
+                                                                                fields="name,colour"),
+                                              400, "invalid", "Invalid field selection colour"),
     "a requestId too long": (lambda c, p: c.instances().stop(project=p, zone=ZONE, instance="web-1",
                                                              requestId="r" * 129),
                              400, "invalid", "'requestId': at most 128 characters"),
@@ -97,6 +100,8 @@ async def test_junk_from_google_api_python_client_gets_gce_s_error(gce: GceWorld
         error = gce_error(caught.value.status_code, caught.value.content)
         assert (caught.value.status_code, error["errors"][0]["reason"]) == (status, reason), case
         assert words in error["message"], (case, error["message"])
+    for listing in (compute.instances(), compute.disks()):  # refused before anything was made
+        assert "items" not in await asyncio.to_thread(listing.aggregatedList(project=gce.project).execute)
 
 
 # Requests no client sends: (method, path under the project, or from /compute/v1 when it starts with "/", body,
