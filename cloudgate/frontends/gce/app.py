@@ -138,12 +138,17 @@ class GceApp:
                 if handler is None:
                     raise GceError(405, "httpMethodNotAllowed", f"The method {request.method[:16]} is not allowed here")
                 gce = await self._request(request, rid, path)
+                fields = request.query_params.get("fields")
+                selection = partial.parse(fields) if fields else None  # refused before anything changes
+                if selection is not None and request.method != "GET":
+                    partial.check(selection, "compute#operation")  # what every change answers
                 params = {k: v for k, v in request.path_params.items() if k != "project"}
                 shown = await handler(gce, **params)
                 if shown is None:
                     return Response(status_code=204)
-                fields = request.query_params.get("fields")
-                body = partial.cut(_pruned(shown), partial.parse(fields)) if fields else _pruned(shown)
+                if selection is not None:
+                    partial.check(selection, shown.get("kind"))
+                body = partial.cut(_pruned(shown), selection) if selection is not None else _pruned(shown)
                 return Response(orjson.dumps(body), media_type="application/json; charset=UTF-8")
             except GceError as exc:
                 return _error(exc)
@@ -213,7 +218,7 @@ async def _not_routed(request: Request) -> Response:
 def create_gce_app(core_source: CoreSource) -> Starlette:
     """The GCE front-end over the core `core_source` returns (mount it at /compute/v1)."""
     app = GceApp(core_source)
-    every = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    every = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]  # any other method is refused in GCE's shape
     routes = [Route(path, app.endpoint(path, methods), methods=every) for path, methods in ROUTES.items()]
     routes.append(Route("/{rest:path}", _not_routed, methods=every))
     return Starlette(routes=routes, middleware=[Middleware(RequestIds)])

@@ -1,10 +1,12 @@
 """Compute Engine's discovery document, the one google-api-python-client bundles: the schemas a request body
-is checked against, as GCE checks it (an unknown field is refused, not ignored)."""
+is checked against, as GCE checks it (an unknown field is refused, not ignored, and so is a name its pattern does
+not match)."""
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 from importlib import resources
 from typing import Any
 
@@ -33,9 +35,11 @@ def _check(spec: dict[str, Any], value: Any, where: str, depth: int) -> None:
     expected: dict[str, type | tuple[type, ...]] = {
         "object": dict, "array": list, "string": str, "boolean": bool, "integer": int, "number": (int, float),
     }  # fmt: skip
-    if kind in expected and not isinstance(value, expected[kind]) and not (kind in ("integer", "number") and
-                                                                           isinstance(value, str)):  # fmt: skip
+    if kind in expected and not isinstance(value, expected[kind]) and not _numeric(spec, value):
         raise _invalid(f"Invalid value at '{where}': a {kind} is expected")
+    if isinstance(value, str) and "pattern" in spec and not _pattern(spec["pattern"]).fullmatch(value):
+        raise GceError(400, "invalid", f"Invalid value for field '{where}': '{value[:60]}'. "
+                                       f"Must be a match of regex '{spec['pattern']}'")  # fmt: skip
     if kind == "array":
         for index, item in enumerate(value):
             _check(spec.get("items", {}), item, f"{where}[{index}]", depth + 1)
@@ -47,6 +51,19 @@ def _check(spec: dict[str, Any], value: Any, where: str, depth: int) -> None:
     elif isinstance(value, dict) and "additionalProperties" in spec:
         for name, item in value.items():
             _check(spec["additionalProperties"], item, f"{where}.{str(name)[:60]}", depth + 1)
+
+
+def _numeric(spec: dict[str, Any], value: Any) -> bool:
+    """Numbers as proto3's JSON takes them: an integer or number as a string too, and a 64-bit integer (a string
+    in the schema) as a JSON number too."""
+    if spec.get("type") in ("integer", "number"):
+        return isinstance(value, str)
+    return spec.get("format") in ("int64", "uint64") and isinstance(value, int) and not isinstance(value, bool)
+
+
+@functools.cache
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _invalid(message: str) -> GceError:

@@ -17,6 +17,7 @@ from cloudgate.query import Match, TagMatch
 
 MAX_FILTER = 4096
 OPERATORS = ("=", "!=", "eq", "ne", ":")
+PUNCTUATION = "()=!:"
 Test = Callable[[ResourceRecord], bool]
 
 # Field -> how a record shows it (labels.<key> is read from the tags).
@@ -44,7 +45,7 @@ class Filter:
         if len(text) > MAX_FILTER:
             raise invalid(f"Invalid value for field 'filter': longer than {MAX_FILTER} characters")
         try:
-            lexer = shlex.shlex(text, posix=True, punctuation_chars="()=!:")
+            lexer = shlex.shlex(text, posix=True, punctuation_chars=PUNCTUATION)
             lexer.wordchars += "-./*?[]^$+|{},@"
             tokens = list(lexer)
         except ValueError:
@@ -114,6 +115,8 @@ class _Parser:
         if operator not in OPERATORS:
             raise self.error()
         value = self.take()
+        if all(c in PUNCTUATION for c in value):  # `name = (`: no value
+            raise self.error()
         test = self._comparison(name, operator, value)
         return (lambda record: not test(record)) if negated else test
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cloudgate.frontends.gce.discovery import schemas
 from cloudgate.frontends.gce.errors import invalid
 
 MAX_FIELDS = 2048
@@ -18,6 +19,32 @@ def parse(text: str) -> Selection:
     if at != len(text.replace(" ", "")):
         raise invalid(f"Invalid field selection {text[:100]}")
     return selection
+
+
+def check(selection: Selection, kind: str | None) -> None:
+    """Refuse a selection naming a field the answer's schema (by its `kind`: compute#zoneList is a ZoneList)
+    does not have, as GCE does; an answer whose kind names no schema takes any."""
+    name = (kind or "").removeprefix("compute#")
+    schema = schemas().get(name[:1].upper() + name[1:])
+    if schema is not None:
+        _known(selection, schema)
+
+
+def _known(selection: Selection, spec: dict[str, Any]) -> None:
+    spec = schemas()[spec["$ref"]] if "$ref" in spec else spec
+    if spec.get("type") == "array":
+        _known(selection, spec.get("items", {}))
+        return
+    fields = spec.get("properties")
+    for name, inner in selection.items():
+        if fields is None and "additionalProperties" in spec:  # a map: any key, its value by the map's schema
+            field: dict[str, Any] | None = spec["additionalProperties"]
+        else:
+            field = (fields or {}).get(name)
+        if field is None:
+            raise invalid(f"Invalid field selection {name[:100]}")
+        if inner is not None:
+            _known(inner, field)
 
 
 def _fields(text: str, at: int) -> tuple[Selection, int]:
