@@ -80,14 +80,20 @@ class GceRequest:
 
     async def named(self, kind: Kind, name: str, path: str, *, within: ResourceRecord | None = None) -> ResourceRecord:
         """The record of `kind` a URL names, in the caller's account (and within a zone or region when given)."""
-        matches = [Match("name", (name,)), Match("account", (self.account_id,)), *present(kind)]
-        if within is not None:
-            matches.append(Match("attrs.datacenter", (within.cloud_id or "-",)))
-        page = await self.call(self.core.resources.query, self.caller,
-                               ResourceQuery(kind=kind, matches=tuple(matches), sort=(SortKey("created_at"),), limit=1))  # fmt: skip
-        if not page.records:
+        matches = (Match("name", (name,)), Match("account", (self.account_id,)), *present(kind))
+        zoned = (Match("attrs.datacenter", (within.cloud_id or "-",)),) if within is not None else ()
+        query = ResourceQuery(kind=kind, matches=(*matches, *zoned), sort=(SortKey("created_at"),), limit=1)
+        found = (await self.call(self.core.resources.query, self.caller, query)).records
+        if not found and within is not None:  # one just asked for has no zone until its cloud names it
+            query = replace(query, matches=matches, limit=MAX_PAGE)
+            found = [
+                r
+                for r in (await self.call(self.core.resources.query, self.caller, query)).records
+                if r.cloud_id is None
+            ]
+        if not found:
             raise not_found(f"projects/{self.project}/{path}")
-        return page.records[0]
+        return found[0]
 
     async def datacenters(self, kind: str) -> list[ResourceRecord]:
         """The account's zones or regions (`kind` "zone" or "region"), by name."""

@@ -16,3 +16,15 @@ async def test_the_whole_flow_over_the_sim(gce: GceWorld) -> None:
     # behind the gateway, the sim holds no disk or snapshot of the flow
     usage = gce.cloud.usage("project-a")
     assert (usage["volumes"], usage["snapshots"]) == (0, 0)
+
+
+async def test_a_machine_just_asked_for_is_there_at_once(gce: GceWorld) -> None:
+    def run() -> str:
+        compute = gce.compute()
+        body = {"name": "early", "machineType": "zones/sim-east-a/machineTypes/s1.small",
+                "disks": [{"boot": True, "initializeParams": {"sourceImage": "projects/debian-cloud/global/images/debian-12"}}]}  # fmt: skip
+        compute.instances().insert(project=gce.project, zone="sim-east-a", body=body).execute()
+        # asked for at once, before the cloud has named it: GCE shows it PROVISIONING, not a 404
+        return compute.instances().get(project=gce.project, zone="sim-east-a", instance="early").execute()["status"]
+
+    assert await asyncio.to_thread(run) in ("PROVISIONING", "RUNNING")
