@@ -16,9 +16,11 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from cloudgate.app import Gateway, create_app
-from cloudgate.core import Caller, Principal
+from cloudgate.app.front_ends import FrontEnds
+from cloudgate.core import Caller, Core, Principal
 from cloudgate.core.auth import ADMIN_ID
 from cloudgate.drivers.sim import Delays, SimClock, SimCloud, register, unregister
+from cloudgate.errors import NotReady
 from tests.api.conftest import api_settings, eventually
 from tests.drivers.test_cloudstack import API_KEY, SECRET
 from tests.drivers.test_gce import RECORDED_IMAGE_PROJECTS
@@ -66,6 +68,34 @@ class Served:
 def whole_app(gateway: Gateway) -> ASGIApp:
     """Every front-end over `gateway`, as `cloudgate serve` serves them."""
     return create_app(gateway=gateway)
+
+
+class ReopeningGateway:
+    """The front-ends' core source, over a gateway that can close for one request and open again (a restart
+    seen from the app): closed, it raises NotReady, as `create_app`'s source does until its gateway opens."""
+
+    def __init__(self) -> None:
+        self._gateway: Gateway | None = None
+        self._closes_after: int | None = None
+
+    def front_ends(self, gateway: Gateway) -> FrontEnds:
+        """Every front-end over `gateway`, through this source."""
+        self._gateway = gateway
+        return FrontEnds(self, gateway.settings)
+
+    def close_after(self, answered: int) -> None:
+        """Let `answered` more requests through, close for the one after, then open again."""
+        self._closes_after = answered
+
+    def __call__(self) -> Core:
+        if self._closes_after is not None:
+            self._closes_after -= 1
+            if self._closes_after < 0:
+                self._closes_after = None
+                raise NotReady("the gateway is not open")
+        if self._gateway is None:
+            raise NotReady("the gateway is not open")
+        return self._gateway.core
 
 
 def replayed(replay: ReplayServer, cloud: str) -> dict[str, Any]:

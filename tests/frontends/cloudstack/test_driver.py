@@ -18,12 +18,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cloudgate.app import Gateway
-from cloudgate.app.front_ends import FrontEnds
-from cloudgate.core import Core
 from cloudgate.drivers.base import AccountConfig
 from cloudgate.drivers.cloudstack import CloudStackDriver
-from cloudgate.errors import Conflict, NotReady
+from cloudgate.errors import Conflict
 from cloudgate.foreign_ids import to_uuid
 from cloudgate.model import ID_PREFIX, Kind
 from tests.drivers.conformance import (
@@ -35,41 +32,13 @@ from tests.drivers.conformance import (
     unique_name,
 )
 from tests.frontends.cloudstack.conftest import CsWorld, cs_world
-from tests.frontends.conftest import quick_cloud, serving
+from tests.frontends.conftest import ReopeningGateway, quick_cloud, serving
 from tests.services.replay import OWN_RECORDINGS, libcloud_recordings, load_recording
 
 SETTLE_SECONDS = 0.1  # the pace of re-listing while the sim's quick transitions run
 # Pages of two: every listing of more than two resources is followed page by page.
 DRIVER_OPTIONS = {"poll_interval": 0.1, "job_timeout": 30, "request_timeout": 10, "page_size": 2}
 CLIENT = "/client/api"
-
-
-class ReopeningGateway:
-    """The front-ends' core source, over a gateway that can close for one request and open again (a restart
-    seen from the app): closed, it raises NotReady, as `create_app`'s source does until its gateway opens."""
-
-    def __init__(self) -> None:
-        self._gateway: Gateway | None = None
-        self._closes_after: int | None = None
-
-    def front_ends(self, gateway: Gateway) -> FrontEnds:
-        """Every front-end over `gateway`, through this source."""
-        self._gateway = gateway
-        return FrontEnds(self, gateway.settings)
-
-    def close_after(self, answered: int) -> None:
-        """Let `answered` more requests through, close for the one after, then open again."""
-        self._closes_after = answered
-
-    def __call__(self) -> Core:
-        if self._closes_after is not None:
-            self._closes_after -= 1
-            if self._closes_after < 0:
-                self._closes_after = None
-                raise NotReady("the gateway is not open")
-        if self._gateway is None:
-            raise NotReady("the gateway is not open")
-        return self._gateway.core
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,7 @@ from tests.drivers.conformance import (
     standard_create_specs,
     unique_name,
 )
-from tests.frontends.cloudstack.test_driver import ReopeningGateway
-from tests.frontends.conftest import quick_cloud, serving
+from tests.frontends.conftest import ReopeningGateway, quick_cloud, serving
 from tests.frontends.gce.conftest import GceWorld, gce_world
 from tests.services.replay import OWN_RECORDINGS, libcloud_recordings
 
