@@ -7,7 +7,8 @@ returns normalized `CloudResource`s and raises `cloudgate.errors` types.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import entry_points
@@ -30,6 +31,9 @@ class Capabilities:
     edit: Mapping[Kind, frozenset[str]] = field(default_factory=dict)
     actions: Mapping[Kind, frozenset[str]] = field(default_factory=dict)
     public_kinds: frozenset[Kind] = frozenset()  # kinds that include resources published to every account
+    # Image bytes the driver moves: "read" (an image's data streams out), "write" (a new image streams in).
+    # A scope that boots a server from another cloud's image replicates it from a reader to a writer.
+    image_transfer: frozenset[str] = frozenset()
 
     def require(self, kind: Kind, operation: str, detail: str | None = None) -> None:
         """Raise Unsupported unless `operation` (list/create/destroy/edit/action) on `kind` is declared."""
@@ -52,7 +56,22 @@ class Capabilities:
             "edit": {k.value: sorted(v) for k, v in sorted(self.edit.items())},
             "actions": {k.value: sorted(v) for k, v in sorted(self.actions.items())},
             "public_kinds": sorted(k.value for k in self.public_kinds),
+            "image_transfer": sorted(self.image_transfer),
         }
+
+
+@dataclass(frozen=True)
+class ImageData:
+    """An image's bytes as they stream out of its cloud, with what the cloud says of them."""
+
+    size: int | None  # bytes, when the cloud knows
+    checksums: Mapping[str, str]  # hashlib algorithm name -> hex digest the cloud holds ({"md5": …, "sha512": …})
+    properties: Mapping[str, Any]  # disk_format, container_format, min_disk (GB), min_ram (MB) as known
+    chunks: AsyncIterator[bytes]
+
+
+# Called with the bytes sent so far, as an upload goes.
+Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -114,6 +133,16 @@ class Driver(abc.ABC):
 
     @abc.abstractmethod
     async def action(self, kind: Kind, cloud_id: str, action: str, params: Mapping[str, Any]) -> None: ...
+
+    def read_image(self, cloud_id: str) -> AbstractAsyncContextManager[ImageData]:
+        """The image's bytes, streamed (a driver whose capabilities name "read" in `image_transfer`)."""
+        raise Unsupported(f"{self.cloud_type} images cannot be downloaded through cloudgate")
+
+    async def write_image(self, spec: Mapping[str, Any], data: ImageData, progress: Progress) -> CloudResource:
+        """A new image named `spec["name"]` from `data`'s bytes, streamed up (no whole copy in memory), active
+        when it returns; `progress` hears the bytes sent. A failed upload leaves no image behind. Drivers
+        whose capabilities name "write" in `image_transfer`."""
+        raise Unsupported(f"{self.cloud_type} images cannot be uploaded through cloudgate")
 
     async def close(self) -> None:  # noqa: B027 - optional: a driver with nothing to release keeps this
         """Release connections; the default driver holds none."""
