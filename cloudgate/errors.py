@@ -32,6 +32,18 @@ class InvalidRequest(CloudgateError):
     code, status = "invalid_request", 422
 
 
+class InvalidScope(InvalidRequest):
+    """A request's scope that is malformed, names an unknown service, or a cloud that is none of the client's."""
+
+    code, status = "invalid_scope", 400
+
+
+class CrossCloudReference(InvalidRequest):
+    """A create naming, through its scope, a resource of another cloud that cannot be used where it is made."""
+
+    code = "cross_cloud_reference"
+
+
 class NotFound(CloudgateError):
     code, status = "not_found", 404
 

@@ -27,6 +27,16 @@ class Kind(StrEnum):
 
 ALL_KINDS: tuple[Kind, ...] = tuple(Kind)
 
+# The kinds each service holds: a request's scope names a cloud (account) per service.
+SERVICES: dict[str, tuple[Kind, ...]] = {
+    "compute": (Kind.INSTANCE, Kind.FLAVOR, Kind.DATACENTER),
+    "image": (Kind.IMAGE,),
+    "volume": (Kind.VOLUME, Kind.SNAPSHOT),
+    "network": (Kind.SUBNET, Kind.SECURITY_GROUP),
+    "keypair": (Kind.KEYPAIR,),
+}
+SERVICE_OF: dict[Kind, str] = {kind: service for service, kinds in SERVICES.items() for kind in kinds}
+
 # URL collection name -> kind ("instances" -> Kind.INSTANCE).
 COLLECTIONS: dict[str, Kind] = {f"{kind.value}s": kind for kind in Kind}
 

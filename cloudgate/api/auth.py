@@ -1,4 +1,5 @@
-"""Request dependencies: the core behind the app, and the caller named by the bearer token."""
+"""Request dependencies: the core behind the app, and the caller named by the bearer token (in the scope
+its X-Cloudgate-Scope header names)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from cloudgate.core import Caller, Core, CoreSource
 from cloudgate.errors import Unauthenticated
 from cloudgate.serving.request_ids import request_id
 
+SCOPE_HEADER = "x-cloudgate-scope"  # {"<service>": "<account id or alias>", …} as JSON
 _bearer = HTTPBearer(auto_error=False, description="A token from `POST /v1/tokens`.")
 
 
@@ -33,8 +35,11 @@ TokenDep = Annotated[str, Depends(bearer_token)]
 async def authenticated(request: Request, token: TokenDep) -> Caller:
     # The core is looked up here rather than as a dependency: every level of dependencies costs
     # FastAPI time on each request, and this one is on all of them.
-    principal = await (await core_of(request)).auth.authenticate(token)
-    return Caller(principal, request_id=request_id(request.scope), account_id=principal.account_id)
+    core = await core_of(request)
+    principal = await core.auth.authenticate(token)
+    caller = Caller(principal, request_id=request_id(request.scope), account_id=principal.account_id)
+    scope = request.headers.get(SCOPE_HEADER)
+    return await core.scopes.bind(caller, scope) if scope else caller
 
 
 CallerDep = Annotated[Caller, Depends(authenticated)]

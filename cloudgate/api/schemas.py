@@ -98,6 +98,11 @@ class AccountCreate(BaseModel):
     credentials: dict[str, str]
     name: str | None = Field(None, max_length=200)
     options: dict[str, Any] = Field(default_factory=dict)
+    alias: str | None = Field(None, max_length=64, description="What you call the account in scopes (CloudOne).")
+
+
+class AliasUpdate(BaseModel):
+    alias: str | None = Field(max_length=64, description="What you call the account in scopes; null removes it.")
 
 
 class CredentialsUpdate(BaseModel):
@@ -116,6 +121,7 @@ class PollStateOut(View):
 class AccountOut(View):
     id: str
     name: str
+    alias: str | None = Field(None, description="What the caller calls it in scopes.")
     cloud: str
     endpoint: str
     region: str | None
@@ -235,9 +241,17 @@ class ResourceSpec(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    account: str = Field(min_length=1, max_length=200, description="Id of the account to create in.")
+    account: str | None = Field(
+        None, min_length=1, max_length=200,
+        description="Id of the account to create in (may be left out when the scope names the kind's service).",
+    )  # fmt: skip
     name: str = Field("", max_length=500)
     tags: dict[str, str] = Field(default_factory=dict)
+    scope: dict[str, str] | None = Field(
+        None,
+        description='Clouds per service for this request, e.g. {"compute": "CloudOne", "image": "CloudTwo"} '
+        "(account ids or aliases); over the X-Cloudgate-Scope header.",
+    )
 
 
 class OperationOut(View):

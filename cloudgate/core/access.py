@@ -1,5 +1,6 @@
 """What a caller may see: the accounts its client proved (or the one account its credential is bound
-to), and the public scopes of their endpoints."""
+to, with those its scope names), and the public scopes of their endpoints; of one kind, under a scope
+naming that kind's service, only the named account's."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cloudgate.connections import AccountRef
 from cloudgate.core.caller import Caller
 from cloudgate.errors import NotFound
+from cloudgate.model import SERVICE_OF, Kind
 from cloudgate.store import accounts as account_rows
 from cloudgate.store.accounts import AccountRow
 
@@ -28,12 +30,19 @@ class Visibility:
         return self.scopes is None or scope in self.scopes
 
 
-async def visibility(conn: AsyncConnection, caller: Caller) -> Visibility:
+async def visibility(conn: AsyncConnection, caller: Caller, kind: Kind | None = None) -> Visibility:
+    """What the caller sees; of `kind` (a listing of one kind), what its scope names for the kind's service."""
+    scoped = caller.scope.get(SERVICE_OF[kind]) if kind is not None else None
+    if scoped is not None:  # bound by `Scopes.bind`: an account the client proved
+        row = await account_rows.get_account(conn, scoped)
+        publics = frozenset({AccountRef.of(row).public_scope}) if row is not None else frozenset()
+        return Visibility(frozenset({scoped}), frozenset({scoped}) | publics)
     if caller.is_admin:
         return Visibility(None, None)
     accounts = await account_rows.list_accounts(conn, None if caller.principal.is_admin else caller.client_id)
     if caller.account_id is not None:
-        accounts = [a for a in accounts if a.id == caller.account_id]
+        bound = {caller.account_id, *caller.scope.values()}
+        accounts = [a for a in accounts if a.id in bound]
     ids = frozenset(a.id for a in accounts)
     publics = frozenset(AccountRef.of(a).public_scope for a in accounts)
     return Visibility(ids, ids | publics)
@@ -42,7 +51,7 @@ async def visibility(conn: AsyncConnection, caller: Caller) -> Visibility:
 async def visible_account(conn: AsyncConnection, caller: Caller, account_id: str) -> AccountRow:
     """The account if the caller may use it; NotFound otherwise (so ids cannot be probed)."""
     row = await account_rows.get_account(conn, account_id)
-    allowed = caller.account_id in (None, account_id) and (
+    allowed = (caller.account_id in (None, account_id) or account_id in caller.scope.values()) and (
         caller.principal.is_admin or account_id in await account_rows.granted_ids(conn, caller.client_id)
     )
     if row is None or not allowed:

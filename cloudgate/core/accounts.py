@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from cloudgate.core.access import visible_account
 from cloudgate.core.caller import Caller
 from cloudgate.core.credentials import ForeignCredentials
 from cloudgate.drivers.base import AccountConfig, CloudIdentity, Driver
-from cloudgate.errors import ClockSkew, CloudgateError, Conflict
+from cloudgate.errors import ClockSkew, CloudgateError, Conflict, InvalidRequest
 from cloudgate.poller.observation import Observation
 from cloudgate.sealing import Sealer
 from cloudgate.store import Store
@@ -26,6 +27,8 @@ from cloudgate.store import credentials as credential_rows
 from cloudgate.store.accounts import AccountRow
 from cloudgate.store.polls import for_account as poll_states
 
+ALIAS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
 
 @dataclass(slots=True)
 class AccountView:
@@ -33,11 +36,12 @@ class AccountView:
 
     row: AccountRow
     polls: list[dict[str, Any]]
+    alias: str | None = None  # what the caller's client calls it in scopes
 
     def to_dict(self) -> dict[str, Any]:
         r = self.row
         return {
-            "id": r.id, "name": r.name, "cloud": r.cloud, "endpoint": r.endpoint, "region": r.region or None,
+            "id": r.id, "name": r.name, "alias": self.alias, "cloud": r.cloud, "endpoint": r.endpoint, "region": r.region or None,
             "identity": r.identity, "identity_name": r.identity_name, "health": r.health, "last_error": r.last_error,
             "created_at": r.created_at, "updated_at": r.updated_at, "polls": self.polls,
         }  # fmt: skip
@@ -76,8 +80,13 @@ class Accounts:
     async def register(
         self, caller: Caller, *, cloud: str, endpoint: str, region: str | None,
         credentials: Mapping[str, str], name: str | None = None, options: Mapping[str, Any] | None = None,
+        alias: str | None = None,
     ) -> tuple[AccountView, bool]:  # fmt: skip
-        """Prove the credentials and grant the caller the account; (view, True) when it was new."""
+        """Prove the credentials and grant the caller the account (called `alias` in its scopes); (view,
+        True) when it was new."""
+        if alias is not None:
+            async with self._store.read() as conn:
+                await self._free_alias(conn, caller, alias, None)
         config = AccountConfig(cloud, endpoint, region, dict(credentials), dict(options or {}))
         driver = self._pool.build(config)
         try:
@@ -98,6 +107,9 @@ class Accounts:
                 )  # fmt: skip
                 await rows.insert_account(conn, row)
             await rows.grant(conn, caller.client_id, row.id, now)
+            if alias is not None:
+                await self._free_alias(conn, caller, alias, row.id)
+                await rows.set_alias(conn, caller.client_id, row.id, alias)
         if created:
             await self._observation.watch(row.id)
         return await self.get(caller, row.id), created
@@ -107,12 +119,37 @@ class Accounts:
             found = await rows.list_accounts(conn, None if caller.principal.is_admin else caller.client_id)
             if caller.account_id is not None:
                 found = [row for row in found if row.id == caller.account_id]
-            return [AccountView(row, await self._polls(conn, row.id)) for row in found]
+            aliases = {row.id: alias for row, alias in await rows.list_grants(conn, caller.client_id)}
+            return [AccountView(row, await self._polls(conn, row.id), aliases.get(row.id)) for row in found]
 
     async def get(self, caller: Caller, account_id: str) -> AccountView:
         async with self._store.read() as conn:
             row = await visible_account(conn, caller, account_id)
-            return AccountView(row, await self._polls(conn, row.id))
+            aliases = {row.id: alias for row, alias in await rows.list_grants(conn, caller.client_id)}
+            return AccountView(row, await self._polls(conn, row.id), aliases.get(row.id))
+
+    async def set_alias(self, caller: Caller, account_id: str, alias: str | None) -> AccountView:
+        """Name one of the caller's accounts for its scopes (`{"image": "CloudTwo"}`); None removes the name."""
+        async with self._store.write() as conn:
+            row = await visible_account(conn, caller, account_id)
+            if row.id not in await rows.granted_ids(conn, caller.client_id):
+                raise InvalidRequest("only an account you proved can have your alias", details={"field": "alias"})
+            if alias is not None:
+                await self._free_alias(conn, caller, alias, row.id)
+            await rows.set_alias(conn, caller.client_id, row.id, alias)
+        return await self.get(caller, account_id)
+
+    @staticmethod
+    async def _free_alias(conn: AsyncConnection, caller: Caller, alias: str, account_id: str | None) -> None:
+        """Refuse an alias that is not a plain name or that the client already gave another account."""
+        if not ALIAS.fullmatch(alias):
+            raise InvalidRequest(
+                "an alias is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+                details={"field": "alias"},
+            )
+        owner = await rows.alias_owner(conn, caller.client_id, alias)
+        if owner is not None and owner != account_id:
+            raise Conflict(f"you already call account {owner} {alias!r}", details={"field": "alias"})
 
     @staticmethod
     async def _polls(conn: AsyncConnection, account_id: str) -> builtins.list[dict[str, Any]]:

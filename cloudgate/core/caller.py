@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from cloudgate.model import new_request_id
+from cloudgate.model import SERVICE_OF, Kind, new_request_id
 
-# A scope names, per service, the cloud (account) a request uses: {"compute": "acc-…", "image": "CloudTwo"}.
+# A scope names, per service, the account a request uses: {"compute": "acc-…", "image": "acc-…"} (bound by
+# `core.scope.Scopes`, which turns the names a client sends into account ids).
 Scope = Mapping[str, str]
 
 
@@ -38,6 +39,10 @@ class Caller:
     idempotency_subject: str | None = None
     account_id: str | None = None
     region: str | None = None
+
+    def account_for(self, kind: Kind) -> str | None:
+        """The account the scope names for `kind`'s service, else the caller's own (None: any of its)."""
+        return self.scope.get(SERVICE_OF[kind], self.account_id)
 
     @property
     def client_id(self) -> str:

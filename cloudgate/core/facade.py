@@ -15,6 +15,7 @@ from cloudgate.core.credentials import ForeignCredentials
 from cloudgate.core.events import Events
 from cloudgate.core.operations import Operations
 from cloudgate.core.resources import Resources
+from cloudgate.core.scope import Scopes
 from cloudgate.drivers.base import driver_types, load_driver
 from cloudgate.errors import Forbidden
 from cloudgate.events.hub import EventHub
@@ -38,6 +39,7 @@ class Core:
         self.credentials = ForeignCredentials(store, sealer, settings.token_recheck_seconds)
         self.accounts = Accounts(store, pool, sealer, observation, self.credentials, settings.max_clock_skew_seconds)
         self.resources = Resources(store)
+        self.scopes = Scopes(store)
         self.operations = Operations(store, pool, observation, sealer, settings)
         self.events = Events(store, hub, settings.events_page_max)
         self._relay = relay

@@ -22,21 +22,32 @@ from sqlalchemy.exc import IntegrityError
 from cloudgate.connections import AccountRef, DriverPool
 from cloudgate.core.access import visibility, visible_account
 from cloudgate.core.caller import Caller
-from cloudgate.core.references import resolve
+from cloudgate.core.references import Foreign, Resolved, resolve
+from cloudgate.core.replication import Carrier
 from cloudgate.drivers.base import Capabilities, Driver
 from cloudgate.errors import (
     CloudgateError,
+    CrossCloudReference,
     Forbidden,
     IdempotencyKeyReused,
     Interrupted,
     InvalidRequest,
+    InvalidScope,
     NotFound,
     OperationFailed,
     OperationTimeout,
     Throttled,
 )
 from cloudgate.fields import GENERIC_FIELDS, check
-from cloudgate.model import INITIAL_STATE, SETTLED_STATES, Kind, ResourceRecord, new_gateway_id, with_gateway_names
+from cloudgate.model import (
+    INITIAL_STATE,
+    SERVICE_OF,
+    SETTLED_STATES,
+    Kind,
+    ResourceRecord,
+    new_gateway_id,
+    with_gateway_names,
+)
 from cloudgate.poller.observation import Observation
 from cloudgate.query import MAX_PAGE
 from cloudgate.sealing import Sealer
@@ -148,6 +159,7 @@ class Operations:
         self._tasks: set[asyncio.Task[None]] = set()
         self._running: dict[str, asyncio.Task[None]] = {}  # by operation id
         self._named: dict[str, asyncio.Event] = {}  # create operations' "the cloud took it", by operation id
+        self._carrier = Carrier(store, pool, observation)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -210,19 +222,22 @@ class Operations:
     async def create(self, caller: Caller, kind: Kind, spec: Mapping[str, Any]) -> tuple[ResourceRecord, Operation]:
         """Check the request against the cloud's create fields, record the new resource (pending, with
         its pre-assigned id) and start creating it. A request repeated with the caller's idempotency
-        key returns the first one's resource and operation."""
+        key returns the first one's resource and operation. Under a scope the resource is made in the
+        account the scope names for its kind's service, and references of other clouds are carried over
+        (an image replicated, a key pair imported) as the operation's first steps."""
         digest = fingerprint(caller, f"create {kind.value}", spec)
         replay = await self._replay_create(caller, digest)
         if replay is not None:
             return replay
-        account_id = spec.get("account")
-        if not isinstance(account_id, str):
-            raise InvalidRequest("'account' (the account id) is required", details={"field": "account"})
+        account_id = _target_account(caller, kind, spec.get("account"))
         driver, ref = await self._account_driver(caller, account_id)
         driver.capabilities.require(kind, "create")
         fields = {k: v for k, v in spec.items() if k != "account"}
         check(kind, driver.create_fields.get(kind, {}), fields)
-        cloud_spec = await self._resolve(caller, ref, fields)
+        resolved = await self._resolve(caller, ref, fields)
+        for foreign in resolved.foreign:
+            await self._carrier.check(foreign, driver)
+        cloud_spec = resolved.fields
         resource_id = new_gateway_id(kind)
         if not fields.get("name"):  # every cloud names what it makes: an unnamed resource is named by its id
             cloud_spec["name"] = resource_id
@@ -251,7 +266,10 @@ class Operations:
         aliases = {
             cloud_spec[k]: v for k, v in fields.items() if isinstance(v, str) and isinstance(cloud_spec.get(k), str)
         }
-        self._launch(op, lambda: self._do_create(driver, ref, kind, cloud_spec, record.id, named, aliases))
+        self._launch(
+            op,
+            lambda: self._do_create(op.id, driver, ref, kind, cloud_spec, record.id, named, aliases, resolved.foreign),
+        )
         return record, Operation.of(op)
 
     async def edit(
@@ -297,7 +315,15 @@ class Operations:
         allowed(driver.capabilities, record.kind)
         known = {name: GENERIC_FIELDS[name] for name in params if name in GENERIC_FIELDS}
         check(record.kind, known, {name: value for name, value in params.items() if name in known})
-        cloud_params = await self._resolve(caller, ref, params)
+        resolved = await self._resolve(caller, ref, params)
+        if resolved.foreign:
+            crossing = resolved.foreign[0]
+            raise CrossCloudReference(
+                f"{crossing.field}: {crossing.record.id} is in account {crossing.account_id}, not in the account of "
+                f"{record.id} ({ref.id}); a change uses only resources of its own cloud",
+                details={"field": crossing.field, "account": crossing.account_id},
+            )
+        cloud_params = resolved.fields
         op = await self._record_operation(caller, ref, record, action, dict(params), digest)
         self._launch(op, lambda: work(driver, ref, record, cloud_params))
         return Operation.of(op)
@@ -403,9 +429,9 @@ class Operations:
         driver, ref = await self._pool.get(record.account_id)
         return record, driver, ref
 
-    async def _resolve(self, caller: Caller, ref: AccountRef, fields: Mapping[str, Any]) -> dict[str, Any]:
+    async def _resolve(self, caller: Caller, ref: AccountRef, fields: Mapping[str, Any]) -> Resolved:
         async with self._store.read() as conn:
-            return await resolve(conn, await visibility(conn, caller), ref, fields)
+            return await resolve(conn, caller, await visibility(conn, caller), ref, fields)
 
     @staticmethod
     def _new_row(
@@ -497,10 +523,12 @@ class Operations:
             await op_rows.set_state(conn, operation_id, state, time.time(), error=error, result=result)
 
     async def _do_create(
-        self, driver: Driver, ref: AccountRef, kind: Kind, spec: dict[str, Any], resource_id: str, named: asyncio.Event,
-        aliases: Mapping[str, str],
+        self, operation_id: str, driver: Driver, ref: AccountRef, kind: Kind, spec: dict[str, Any], resource_id: str,
+        named: asyncio.Event, aliases: Mapping[str, str], foreign: Sequence[Foreign] = (),
     ) -> dict[str, Any]:  # fmt: skip
         try:
+            for crossing in foreign:  # other clouds' resources first: an image replicated, a key pair imported
+                spec[crossing.field] = await self._carrier.carry(operation_id, crossing, driver, ref)
             seen = await self._retrying(
                 lambda: self._observation.name(ref, kind, resource_id, lambda: driver.create(kind, spec))
             )
@@ -585,6 +613,7 @@ class Operations:
             await self._set_state(op.id, "failed", error=Interrupted("the gateway restarted while this ran").to_dict())
             if op.action == "create":
                 await self._observation.abandon(op.resource_id)
+        await self._carrier.recover()  # image copies those operations left half done
         return len(stale)
 
     async def wait_idle(self, timeout: float | None = None) -> bool:
@@ -597,3 +626,19 @@ class Operations:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _target_account(caller: Caller, kind: Kind, named: Any) -> str:
+    """The account a create makes its resource in: the one the scope names for the kind's service, else the
+    one the request names (a front-end bound to an account names that one)."""
+    scoped = caller.scope.get(SERVICE_OF[kind])
+    if scoped is not None:
+        if named not in (None, scoped, caller.account_id):
+            raise InvalidScope(
+                f"the request names account {named} but its scope makes a {kind.value} in account {scoped}",
+                details={"field": "account"},
+            )
+        return scoped
+    if not isinstance(named, str):
+        raise InvalidRequest("'account' (the account id) is required", details={"field": "account"})
+    return named

@@ -100,7 +100,7 @@ class Resources:
     ) -> tuple[ResourceQuery, frozenset[str] | None, tuple[Any, ...] | None]:
         """The query with its values checked and names resolved, the scopes it may read, and the
         sort values its page starts after."""
-        seen = await visibility(conn, caller)
+        seen = await visibility(conn, caller, query.kind)  # a listing of one kind reads where the scope says
         scopes = seen.scopes
         _check_states(query)
         accounts = query.matching("account")

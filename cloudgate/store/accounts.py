@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cloudgate.store.schema import account_grants, accounts, foreign_credentials, poll_state, resources
+from cloudgate.store.schema import account_grants, accounts, foreign_credentials, image_replicas, poll_state, resources
 
 
 @dataclass(slots=True)
@@ -77,6 +77,39 @@ async def grant(conn: AsyncConnection, client_id: str, account_id: str, at: floa
         await conn.execute(insert(account_grants).values(client_id=client_id, account_id=account_id, created_at=at))
 
 
+async def list_grants(conn: AsyncConnection, client_id: str) -> list[tuple[AccountRow, str | None]]:
+    """The accounts `client_id` has proven, each with the alias the client gave it."""
+    query = (
+        select(accounts, account_grants.c.alias)
+        .join(account_grants, account_grants.c.account_id == accounts.c.id)
+        .where(account_grants.c.client_id == client_id)
+        .order_by(accounts.c.id)
+    )
+    found = []
+    for row in (await conn.execute(query)).mappings():
+        values = dict(row)
+        alias = values.pop("alias")
+        found.append((AccountRow(**values), alias))
+    return found
+
+
+async def set_alias(conn: AsyncConnection, client_id: str, account_id: str, alias: str | None) -> None:
+    """Name the account for the client (None: no alias); the caller checks the alias is free."""
+    await conn.execute(
+        update(account_grants)
+        .where(account_grants.c.client_id == client_id, account_grants.c.account_id == account_id)
+        .values(alias=alias)
+    )
+
+
+async def alias_owner(conn: AsyncConnection, client_id: str, alias: str) -> str | None:
+    """The account the client calls `alias`, if any."""
+    query = select(account_grants.c.account_id).where(
+        account_grants.c.client_id == client_id, account_grants.c.alias == alias
+    )
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
 async def granted_ids(conn: AsyncConnection, client_id: str) -> set[str]:
     query = select(account_grants.c.account_id).where(account_grants.c.client_id == client_id)
     return {row[0] for row in await conn.execute(query)}
@@ -122,5 +155,6 @@ async def delete_account(conn: AsyncConnection, account_id: str) -> None:
     await conn.execute(delete(resources).where(resources.c.scope == account_id))
     await conn.execute(delete(foreign_credentials).where(foreign_credentials.c.account_id == account_id))
     await conn.execute(delete(poll_state).where(poll_state.c.account_id == account_id))
+    await conn.execute(delete(image_replicas).where(image_replicas.c.account_id == account_id))
     await conn.execute(delete(account_grants).where(account_grants.c.account_id == account_id))
     await conn.execute(delete(accounts).where(accounts.c.id == account_id))

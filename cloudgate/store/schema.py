@@ -68,7 +68,9 @@ account_grants = Table(
     Column("client_id", String(64), ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True),
     Column("account_id", String(64), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
     Column("created_at", Float, nullable=False),
+    Column("alias", String(200)),  # the name the client calls the account by in scopes (CloudOne), unique per client
 )
+Index("ix_account_grants_alias", account_grants.c.client_id, account_grants.c.alias, unique=True)
 
 resources = Table(
     "resources",
@@ -180,6 +182,22 @@ foreign_credentials = Table(
     Column("revoked_at", Float),
 )
 Index("ix_foreign_credentials_client", foreign_credentials.c.client_id)
+
+# Images copied from one account's cloud to another's for a create under scope: `digest` says which bytes
+# of the source (its checksums), so a changed source makes a new replica; `copying` until verified.
+image_replicas = Table(
+    "image_replicas",
+    metadata,
+    Column("source_id", String(64), primary_key=True),  # the source image's gateway id
+    Column("account_id", String(64), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("digest", String(300), primary_key=True),
+    Column("state", String(16), nullable=False),  # copying | ready
+    Column("cloud_id", String(500)),  # the replica's id on the target cloud, once made
+    Column("operation_id", String(64), nullable=False),  # the operation that copies (copied) it
+    Column("size", BigInteger),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
 
 poll_state = Table(
     "poll_state",

@@ -118,7 +118,9 @@ async def test_malformed_create_requests_are_invalid(alice: Caller, alice_accoun
     response = await alice.post("/v1/volumes", json=body)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == code
-    assert field in [f["field"] for f in response.json()["error"]["details"]["fields"]]
+    details = response.json()["error"]["details"]
+    # The body's shape is checked by the schema (`fields`); a missing account by the core (no scope names one).
+    assert field in [f["field"] for f in details.get("fields", [])] or details.get("field") == field.split(".")[-1]
 
 
 async def test_create_needs_the_kinds_fields_and_a_visible_account(alice: Caller, alice_account: str, bob_account: str):

@@ -1,4 +1,4 @@
-"""Cloud accounts: register with proof of credentials, read, check, rotate credentials, remove."""
+"""Cloud accounts: register with proof of credentials, read, check, rotate credentials, name for scopes, remove."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from cloudgate.api.schemas import (
     AccountCreate,
     AccountList,
     AccountOut,
+    AliasUpdate,
     CheckResult,
     CredentialsUpdate,
 )  # fmt: skip
@@ -30,7 +31,7 @@ AccountId = Annotated[str, Path(max_length=200)]
 async def register(body: AccountCreate, response: Response, core: CoreDep, caller: CallerDep) -> dict:
     view, created = await core.accounts.register(
         caller, cloud=body.cloud, endpoint=body.endpoint, region=body.region,
-        credentials=body.credentials, name=body.name, options=body.options,
+        credentials=body.credentials, name=body.name, options=body.options, alias=body.alias,
     )  # fmt: skip
     if not created:
         response.status_code = 200
@@ -57,6 +58,14 @@ async def check_account(account_id: AccountId, core: CoreDep, caller: CallerDep)
 @router.put("/{account_id}/credentials", response_model=AccountOut, summary="Replace the account's credentials")
 async def rotate_credentials(account_id: AccountId, body: CredentialsUpdate, core: CoreDep, caller: CallerDep) -> dict:
     return (await core.accounts.rotate(caller, account_id, body.credentials)).to_dict()
+
+
+@router.put(
+    "/{account_id}/alias", response_model=AccountOut, summary="Name the account for your scopes",
+    description='A scope names clouds by account id or by these names: `{"image": "CloudTwo"}`.',
+)  # fmt: skip
+async def set_alias(account_id: AccountId, body: AliasUpdate, core: CoreDep, caller: CallerDep) -> dict:
+    return (await core.accounts.set_alias(caller, account_id, body.alias)).to_dict()
 
 
 @router.delete(

@@ -67,9 +67,9 @@ def collection_router(collection: str, kind: Kind) -> APIRouter:
         spec: ResourceSpec, response: Response, core: CoreDep, caller: CallerDep,
         idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)] = None,
     ) -> dict:  # fmt: skip
-        record, operation = await core.operations.create(
-            caller.keyed(idempotency_key), kind, spec.model_dump(exclude_unset=True)
-        )
+        body = spec.model_dump(exclude_unset=True)
+        scoped = await core.scopes.bind(caller.keyed(idempotency_key), body.pop("scope", None))
+        record, operation = await core.operations.create(scoped, kind, body)
         _location(response, operation)
         return {"resource": record.to_dict(), "operation": operation.to_dict()}
 
