@@ -37,7 +37,7 @@ async def authenticated(request: Request, token: TokenDep) -> Caller:
     # FastAPI time on each request, and this one is on all of them.
     core = await core_of(request)
     principal = await core.auth.authenticate(token)
-    caller = Caller(principal, request_id=request_id(request.scope), account_id=principal.account_id)
+    caller = Caller.of(principal, request_id=request_id(request.scope))
     scope = request.headers.get(SCOPE_HEADER)
     return await core.scopes.bind(caller, scope) if scope else caller
 

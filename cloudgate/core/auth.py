@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -30,6 +31,7 @@ class IssuedToken:
     client_id: str
     account_id: str | None = None  # the account it is scoped to
     issued_at: float = 0.0
+    scope: Mapping[str, str] | None = None  # the bound scope it carries
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +120,11 @@ class Auth:
             raise Unauthenticated("unknown client id or wrong secret")
         return Principal(client.id, client.name, client.is_admin)
 
-    async def issue(self, principal: Principal, account_id: str | None = None) -> IssuedToken:
-        """A new token for a verified client, scoped to `account_id` when given."""
-        return await self._new_token(principal, account_id, time.time() + self._ttl)
+    async def issue(
+        self, principal: Principal, account_id: str | None = None, scope: Mapping[str, str] | None = None
+    ) -> IssuedToken:
+        """A new token for a verified client, scoped to `account_id` when given, carrying a bound `scope`."""
+        return await self._new_token(principal, account_id, time.time() + self._ttl, scope)
 
     async def rescope(self, token: str, account_id: str | None) -> IssuedToken:
         """A new token for the client of a valid `token`, scoped to `account_id` (None: unscoped), as
@@ -128,17 +132,19 @@ class Auth:
         view = await self.inspect(token)
         return await self._new_token(view.principal, account_id, view.expires_at)
 
-    async def _new_token(self, principal: Principal, account_id: str | None, expires_at: float) -> IssuedToken:
+    async def _new_token(
+        self, principal: Principal, account_id: str | None, expires_at: float, scope: Mapping[str, str] | None = None
+    ) -> IssuedToken:
         token = "cgt_" + secrets.token_urlsafe(32)
         now = time.time()
         row = rows.TokenRow(f"tok-{secrets.token_hex(8)}", principal.client_id, token_digest(token), now,
-                            expires_at, None, account_id)  # fmt: skip
+                            expires_at, None, account_id, dict(scope) if scope else None)  # fmt: skip
         async with self._store.write() as conn:
             if account_id is not None:
                 await visible_account(conn, Caller(Principal(principal.client_id, principal.name, principal.is_admin)),
                                       account_id)  # fmt: skip
             await rows.insert_token(conn, row)
-        return IssuedToken(token, row.expires_at, principal.client_id, account_id, now)
+        return IssuedToken(token, row.expires_at, principal.client_id, account_id, now, row.scope)
 
     async def inspect(self, token: str) -> TokenView:
         """A valid token's view (keystone's validation); Unauthenticated as `authenticate` says."""
@@ -165,7 +171,9 @@ class Auth:
             raise Unauthenticated("token revoked")
         if token_row.expires_at <= now:
             raise Unauthenticated("token expired")
-        principal = Principal(client.id, client.name, client.is_admin, token_row.id, token_row.account_id)
+        principal = Principal(
+            client.id, client.name, client.is_admin, token_row.id, token_row.account_id, token_row.scope or {}
+        )
         self._remember(digest, principal, min(now + self._recheck_after, token_row.expires_at))
         return principal
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from cloudgate.model import SERVICE_OF, Kind, new_request_id
 
@@ -21,6 +22,7 @@ class Principal:
     is_admin: bool
     token_id: str | None = None
     account_id: str | None = None  # the one account its token is scoped to (a keystone project)
+    scope: Scope = field(default_factory=dict)  # the bound scope its token carries
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,11 @@ class Caller:
     idempotency_subject: str | None = None
     account_id: str | None = None
     region: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal, **context: Any) -> Caller:
+        """The caller a token speaks for: bound to the account and the scope the token carries."""
+        return cls(principal, scope=principal.scope, account_id=principal.account_id, **context)
 
     def account_for(self, kind: Kind) -> str | None:
         """The account the scope names for `kind`'s service, else the caller's own (None: any of its)."""

@@ -14,11 +14,12 @@ import inspect
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cloudgate.core.access import visible_account
 from cloudgate.core.caller import Caller, Principal
+from cloudgate.core.scope import Scopes
 from cloudgate.errors import (
     InvalidRequest,
     NotFound,
@@ -81,8 +82,9 @@ def new_key_id() -> str:
 
 
 class ForeignCredentials:
-    def __init__(self, store: Store, sealer: Sealer, recheck_after: float):
+    def __init__(self, store: Store, sealer: Sealer, recheck_after: float, scopes: Scopes):
         self._store = store
+        self._scopes = scopes
         self._sealer = sealer
         self._recheck_after = recheck_after
         self._checked: dict[str, _Checked] = {}
@@ -91,9 +93,11 @@ class ForeignCredentials:
         self, caller: Caller, account_id: str, *, region: str | None = None, scope: Mapping[str, str] | None = None,
         name: str | None = None,
     ) -> tuple[CredentialView, str]:  # fmt: skip
-        """A new key for the caller's client on an account it may use: (its view, the secret, shown once)."""
+        """A new key for the caller's client on an account it may use: (its view, the secret, shown once).
+        Its default `scope` (names as a request sends them) is bound now: the key stores account ids."""
         async with self._store.read() as conn:
             account = await visible_account(conn, caller, account_id)
+        scope = (await self._scopes.bind(replace(caller, scope={}), scope)).scope if scope else None
         if region is not None and account.region and region != account.region:
             raise InvalidRequest(
                 f"account {account_id} is in region {account.region!r}, not {region!r}", details={"field": "region"}

@@ -36,10 +36,10 @@ class Core:
     ):  # fmt: skip
         self.settings = settings
         self.auth = Auth(store, settings.token_ttl_seconds, settings.token_recheck_seconds)
-        self.credentials = ForeignCredentials(store, sealer, settings.token_recheck_seconds)
+        self.scopes = Scopes(store)
+        self.credentials = ForeignCredentials(store, sealer, settings.token_recheck_seconds, self.scopes)
         self.accounts = Accounts(store, pool, sealer, observation, self.credentials, settings.max_clock_skew_seconds)
         self.resources = Resources(store)
-        self.scopes = Scopes(store)
         self.operations = Operations(store, pool, observation, sealer, settings)
         self.events = Events(store, hub, settings.events_page_max)
         self._relay = relay

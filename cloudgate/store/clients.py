@@ -28,6 +28,7 @@ class TokenRow:
     expires_at: float
     revoked_at: float | None
     account_id: str | None = None
+    scope: dict[str, str] | None = None  # a bound scope the token's requests run in (account ids)
 
 
 async def insert_client(conn: AsyncConnection, row: ClientRow) -> None:

@@ -41,6 +41,7 @@ tokens = Table(
     Column("expires_at", Float, nullable=False),
     Column("revoked_at", Float),
     Column("account_id", String(64)),  # the account (keystone project) a scoped token acts in; null: any
+    Column("scope", JSON),  # the bound scope ({"image": "acc-…"}) its requests run in; null: none
 )
 
 accounts = Table(

@@ -35,7 +35,7 @@ async def session_caller(core: Core, session_key: str, cookie: str | None, reque
         raise CsError(UNAUTHORIZED, "unable to verify user credentials") from exc
     if principal.account_id is None:
         raise CsError(UNAUTHORIZED, "unable to verify user credentials")
-    return Caller(principal, request_id=request_id, account_id=principal.account_id)
+    return Caller.of(principal, request_id=request_id)
 
 
 async def login(core: Core, params: dict[str, Any], request_id: str) -> tuple[dict[str, Any], str]:

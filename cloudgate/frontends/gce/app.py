@@ -168,7 +168,9 @@ class GceApp:
         if key is not None and not 0 < len(key) <= MAX_REQUEST_ID:
             raise GceError(400, "invalid", f"Invalid value for field 'requestId': at most {MAX_REQUEST_ID} characters")
         account = await _account(core, principal, rid, project, public_images=path in PUBLIC_IMAGE_ROUTES)
-        caller = Caller(principal, request_id=rid, account_id=account.row.id, idempotency_key=key)
+        caller = Caller(
+            principal, scope=principal.scope, request_id=rid, account_id=account.row.id, idempotency_key=key
+        )
         return GceRequest(core, caller, account, request, project)
 
 

@@ -71,7 +71,7 @@ async def _caller(core: Core, request: Request, rid: str) -> Caller:
     if not token:
         raise OsError(401, "The request you have made requires authentication.")
     principal = await core.auth.authenticate(token)
-    return Caller(principal, request_id=rid, account_id=principal.account_id)
+    return Caller.of(principal, request_id=rid)
 
 
 def _service_app(core_source: CoreSource, service: Service) -> Starlette:

@@ -1,4 +1,5 @@
-"""scope: the names clients give their accounts (aliases), and image replicas made across clouds
+"""scope: the names clients give their accounts (aliases), tokens that carry a scope, and image replicas
+made across clouds
 
 Revision ID: 0008
 Revises: 0007
@@ -17,6 +18,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('account_grants') as batch:
         batch.add_column(sa.Column('alias', sa.String(200), nullable=True))
+    with op.batch_alter_table('tokens') as batch:
+        batch.add_column(sa.Column('scope', sa.JSON, nullable=True))
     op.create_index('ix_account_grants_alias', 'account_grants', ['client_id', 'alias'], unique=True)
     op.create_table(
         'image_replicas',
@@ -35,5 +38,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('image_replicas')
     op.drop_index('ix_account_grants_alias', table_name='account_grants')
+    with op.batch_alter_table('tokens') as batch:
+        batch.drop_column('scope')
     with op.batch_alter_table('account_grants') as batch:
         batch.drop_column('alias')
