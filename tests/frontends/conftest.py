@@ -24,6 +24,7 @@ from cloudgate.errors import NotReady
 from tests.api.conftest import api_settings, eventually
 from tests.drivers.test_cloudstack import API_KEY, SECRET
 from tests.drivers.test_gce import RECORDED_IMAGE_PROJECTS
+from tests.frontends.scoped import TwoClouds, two_clouds_world
 from tests.services.replay import GCE_PROJECT, GCE_TOKEN, ReplayServer
 
 QUICK = Delays(boot=0.3, stop=0.3, start=0.3, reboot=0.2, terminate=0.3, linger=30.0, volume_create=0.2, attach=0.2,
@@ -136,3 +137,10 @@ async def serving(data_dir: Path, app: Callable[[Gateway], ASGIApp] = whole_app)
 async def served(tmp_path: Path) -> AsyncIterator[Served]:
     async with serving(tmp_path) as served_gateway:
         yield served_gateway
+
+
+@pytest.fixture
+async def two_clouds(served: Served) -> AsyncIterator[TwoClouds]:
+    """Accounts aliased CloudOne and CloudTwo on two quick simulated endpoints (see tests.frontends.scoped)."""
+    with quick_cloud() as one, quick_cloud() as two:
+        yield await two_clouds_world(served, one, two)

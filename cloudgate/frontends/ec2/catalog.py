@@ -18,7 +18,7 @@ async def _datacenters(request: Ec2Request, params: dict[str, Any], type_: str) 
     if parts is None:
         return []
     matches, tags = parts
-    matches += [Match("account", (request.account_id,)), Match("attrs.type", (type_,))]
+    matches += [request.in_home(Kind.DATACENTER), Match("attrs.type", (type_,))]
     records, _ = await request.page(Kind.DATACENTER, matches, tags, None, None)
     return records
 
@@ -49,7 +49,7 @@ async def _flavors(request: Ec2Request, params: dict[str, Any]) -> list[Resource
     if parts is None:
         return []
     matches, tags = parts
-    matches.append(Match("account", (request.account_id,)))
+    matches.append(request.in_home(Kind.FLAVOR))
     names = params.get("InstanceTypes")
     if names:
         matches.append(Match("name", tuple(names)))

@@ -1,5 +1,7 @@
-"""One EC2 request: the caller (bound to one account by its access key) and the lookups every action needs —
-EC2 ids to records, pages of a listing, the records a page refers to, operations awaited."""
+"""One EC2 request: the caller (bound to one account by its access key, in the key's scope) and the lookups
+every action needs — EC2 ids to records, pages of a listing, the records a page refers to, operations
+awaited. Under a scope a listing of a kind reads the account the scope names for the kind's service
+(`home`): a key with `{"image": "CloudTwo"}` describes CloudTwo's images."""
 
 from __future__ import annotations
 
@@ -40,7 +42,16 @@ class Ec2Request:
     @property
     def owner_id(self) -> str:
         """The account as EC2 numbers accounts: 12 digits."""
-        return f"{numeric_id(self.account_id) % 10**12:012d}"
+        return owner_of(self.account_id)
+
+    def home(self, kind: Kind) -> str:
+        """The account a listing of `kind` reads: the one the key's scope names for the kind's service, else
+        the key's own."""
+        return self.caller.account_for(kind) or self.account_id
+
+    def in_home(self, kind: Kind) -> Match:
+        """The match keeping what the home account of `kind` can use: its own and its endpoint's public ones."""
+        return Match("account", (self.home(kind),))
 
     @property
     def vpc_id(self) -> str:
@@ -81,9 +92,9 @@ class Ec2Request:
         """The records of `kind` with these names (the account's own, unless public ones count too)."""
         matches = [Match("name", tuple(names))]
         if account_only:
-            matches.append(Match("account", (self.account_id,)))
+            matches.append(self.in_home(kind))
         records = await self.listing(ResourceQuery(kind=kind, matches=tuple(matches)))
-        return [r for r in records if not account_only or r.account_id == self.account_id]
+        return [r for r in records if not account_only or r.account_id == self.home(kind)]
 
     async def listing(self, query: ResourceQuery) -> list[ResourceRecord]:
         """Every record of a query (up to ALL_PAGES_LIMIT), following its pages."""
@@ -147,6 +158,11 @@ def _failed(operation: Operation) -> Operation:
         error = operation.error or {}
         raise from_code(str(error.get("code", "operation_failed")), str(error.get("message", "the operation failed")))
     return operation
+
+
+def owner_of(account_id: str) -> str:
+    """An account as EC2 numbers accounts: 12 digits."""
+    return f"{numeric_id(account_id) % 10**12:012d}"
 
 
 def tags_of(record: ResourceRecord) -> list[dict[str, str]]:

@@ -20,6 +20,8 @@ class Ec2Error(Exception):
 # Core error code -> (EC2 error code, HTTP status).
 CODES: dict[str, tuple[str, int]] = {
     "invalid_request": ("InvalidParameterValue", 400),
+    "invalid_scope": ("InvalidParameterValue", 400),  # the key's scope names a cloud the client may not use
+    "cross_cloud_reference": ("InvalidParameterCombination", 400),  # a subnet of another cloud than the instance's
     "unknown_kind": ("InvalidParameterValue", 400),
     "unsupported": ("UnsupportedOperation", 400),
     "conflict": ("IncorrectState", 400),

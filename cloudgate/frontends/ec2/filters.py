@@ -167,7 +167,7 @@ async def _referred(request: Ec2Request, kind: Kind, values: list[str]) -> list[
     cloud_ids = []
     for value in values:
         records = await _by_ec2_id(request, [value]) or await request.listing(
-            ResourceQuery(kind=kind, matches=(Match("name", (value,)), Match("account", (request.account_id,))))
+            ResourceQuery(kind=kind, matches=(Match("name", (value,)), request.in_home(kind)))
         )
         cloud_ids += [r.cloud_id for r in records if r.cloud_id and r.kind == kind]
     return cloud_ids

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cloudgate.frontends.ec2 import render
-from cloudgate.frontends.ec2.context import Ec2Request, specified_tags
+from cloudgate.frontends.ec2.context import Ec2Request, owner_of, specified_tags
 from cloudgate.frontends.ec2.errors import Ec2Error
 from cloudgate.frontends.ec2.filters import query_parts
 from cloudgate.model import Kind
@@ -20,10 +20,11 @@ async def describe_images(request: Ec2Request, params: dict[str, Any]) -> dict[s
     if parts is None:
         return {"Images": []}
     matches, tags = parts
-    matches.append(Match("account", (request.account_id,)))  # its own and its endpoint's public images
+    matches.append(request.in_home(Kind.IMAGE))  # its own and its endpoint's public images (the scope's)
     owners = params.get("Owners") or []
     if owners:
-        own = {OWNER_ALIASES.get(owner, owner == request.owner_id) for owner in owners}
+        home = owner_of(request.home(Kind.IMAGE))
+        own = {OWNER_ALIASES.get(owner, owner == home) for owner in owners}
         matches.append(Match("public", tuple(not mine for mine in own)))
     ids = params.get("ImageIds") or []
     if ids:

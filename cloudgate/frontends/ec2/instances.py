@@ -57,7 +57,7 @@ async def rendered(request: Ec2Request, records: Sequence[ResourceRecord]) -> li
     rel = await request.related(records)
     cloud_ids = tuple(r.cloud_id for r in records if r.cloud_id)
     volumes = await request.listing(
-        ResourceQuery(kind=Kind.VOLUME, matches=(Match("attrs.attached_to", cloud_ids), Match("account", (request.account_id,))))
+        ResourceQuery(kind=Kind.VOLUME, matches=(Match("attrs.attached_to", cloud_ids), request.in_home(Kind.VOLUME)))
     ) if cloud_ids else []  # fmt: skip
     attached: dict[str, list[ResourceRecord]] = {}
     for volume in volumes:
@@ -68,7 +68,7 @@ async def rendered(request: Ec2Request, records: Sequence[ResourceRecord]) -> li
 
 async def _default_zone(request: Ec2Request) -> str:
     zones = await request.listing(
-        ResourceQuery(kind=Kind.DATACENTER, matches=(Match("account", (request.account_id,)), Match("attrs.type", ("zone",)),
+        ResourceQuery(kind=Kind.DATACENTER, matches=(request.in_home(Kind.DATACENTER), Match("attrs.type", ("zone",)),
                                                      Match("state", ("available",))))
     )  # fmt: skip
     if not zones:

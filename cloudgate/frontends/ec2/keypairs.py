@@ -56,7 +56,7 @@ async def describe_key_pairs(request: Ec2Request, params: dict[str, Any]) -> dic
     if parts is None:
         return {"KeyPairs": []}
     matches, tags = parts
-    matches.append(Match("account", (request.account_id,)))
+    matches.append(request.in_home(Kind.KEYPAIR))
     names = params.get("KeyNames") or []
     if names:
         found = await request.named(Kind.KEYPAIR, names)

@@ -46,7 +46,7 @@ async def describe_subnets(request: Ec2Request, params: dict[str, Any]) -> dict[
     if parts is None:
         return {"Subnets": []}
     matches, tags = parts
-    matches.append(Match("account", (request.account_id,)))
+    matches.append(request.in_home(Kind.SUBNET))
     ids = params.get("SubnetIds") or []
     if ids:
         matches.append(Match("id", tuple(r.id for r in await request.records(Kind.SUBNET, ids))))

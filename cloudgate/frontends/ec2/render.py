@@ -11,7 +11,7 @@ from typing import Any
 
 from cloudgate.core.resources import Related
 from cloudgate.foreign_ids import numeric_id, to_ec2_id
-from cloudgate.frontends.ec2.context import Ec2Request, tags_of
+from cloudgate.frontends.ec2.context import Ec2Request, owner_of, tags_of
 from cloudgate.model import Kind, ResourceRecord
 
 # Normalized instance state -> EC2's (code, name). EC2 has no rebooting state (a rebooting instance is
@@ -161,7 +161,7 @@ def snapshot(request: Ec2Request, record: ResourceRecord, rel: Related) -> dict[
 
 
 def image(request: Ec2Request, record: ResourceRecord) -> dict[str, Any]:
-    owner = request.owner_id if record.account_id else "amazon"
+    owner = owner_of(record.account_id) if record.account_id else "amazon"  # under a scope, another cloud's
     return {
         "ImageId": request.ec2_id(record), "Name": record.name, "State": IMAGE_STATES.get(record.state, "failed"),
         "OwnerId": owner, "ImageOwnerAlias": None if record.account_id else "amazon", "Public": record.public,

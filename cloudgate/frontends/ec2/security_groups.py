@@ -85,7 +85,7 @@ async def describe_security_groups(request: Ec2Request, params: dict[str, Any]) 
     if parts is None:
         return {"SecurityGroups": []}
     matches, tags = parts
-    matches.append(Match("account", (request.account_id,)))
+    matches.append(request.in_home(Kind.SECURITY_GROUP))
     ids = params.get("GroupIds") or []
     if ids:
         matches.append(Match("id", tuple(r.id for r in await request.records(Kind.SECURITY_GROUP, ids))))
@@ -107,7 +107,7 @@ async def describe_security_group_rules(request: Ec2Request, params: dict[str, A
     unknown = sorted({f.get("Name") for f in params.get("Filters") or []} - {"group-id"})
     if unknown:
         raise Ec2Error("InvalidParameterValue", f"The filter '{unknown[0]}' is invalid")
-    query = ResourceQuery(kind=Kind.SECURITY_GROUP, matches=(Match("account", (request.account_id,)),))
+    query = ResourceQuery(kind=Kind.SECURITY_GROUP, matches=(request.in_home(Kind.SECURITY_GROUP),))
     records = await request.records(Kind.SECURITY_GROUP, sorted(groups)) if groups else await request.listing(query)
     rules = [rule for record in records for rule in render.security_group_rules(request, record)]
     wanted = set(params.get("SecurityGroupRuleIds") or [])
@@ -175,7 +175,7 @@ async def revoke_security_group_egress(request: Ec2Request, params: dict[str, An
 async def delete_security_group(request: Ec2Request, params: dict[str, Any]) -> dict[str, Any]:
     group = await _group(request, params)
     users = await request.listing(ResourceQuery(
-        kind=Kind.INSTANCE, matches=(Match("account", (request.account_id,)), Match("state", ("pending", "running", "stopping", "stopped", "rebooting"))),
+        kind=Kind.INSTANCE, matches=(request.in_home(Kind.INSTANCE), Match("state", ("pending", "running", "stopping", "stopped", "rebooting"))),
     ))  # fmt: skip
     if any(group.cloud_id in (user.attrs.get("security_groups") or []) for user in users):
         raise Ec2Error("DependencyViolation", f"resource {request.ec2_id(group)} has a dependent object")

@@ -84,7 +84,7 @@ async def describe_tags(request: Ec2Request, params: dict[str, Any]) -> dict[str
     kinds = [RESOURCE_TYPES[t] for t in sorted(wanted.get("resource-type", RESOURCE_TYPES)) if t in RESOURCE_TYPES]
     found = []
     for kind in kinds:
-        matches = [Match("account", (request.account_id,))]
+        matches = [request.in_home(kind)]
         if "resource-id" in wanted:
             ids = [i for i in wanted["resource-id"] if ec2_kind(i) == kind]
             if not ids:

@@ -20,7 +20,7 @@ async def _selected(
     if parts is None:
         return [], None
     matches, tags = parts
-    matches.append(Match("account", (request.account_id,)))
+    matches.append(request.in_home(kind))
     ids = params.get(ids_param) or []
     if ids:
         matches.append(Match("id", tuple(r.id for r in await request.records(kind, ids))))
