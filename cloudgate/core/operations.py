@@ -254,8 +254,9 @@ class Operations:
             async with self._store.write() as conn:
                 await op_rows.insert_operation(conn, op)
                 last = await self._observation.expect(
-                    conn, record, protect_until=now + self._settings.consistency_grace_seconds
-                )
+                    conn, record, protect_until=now + self._settings.consistency_grace_seconds,
+                    cause={"operation": op.id, "request_id": caller.request_id, "scope": dict(caller.scope) or None},
+                )  # fmt: skip
         except IntegrityError:
             replay = await self._replay_create(caller, digest)
             if replay is None:

@@ -143,6 +143,11 @@ async def test_the_operation_carries_the_bound_scope(alice: Caller, gateway: Gat
     assert operation["account"] == clouds["CloudTwo"]
     assert operation["scope"] == {"keypair": clouds["CloudTwo"], "image": clouds["CloudOne"]}
     assert (await finished_operation(alice, operation["id"]))["scope"] == operation["scope"]
+    events = (await alice.get("/v1/events", params={"limit": 1000})).json()["events"]
+    made = [e for e in events if e["resource_id"] == response.json()["resource"]["id"] and e["type"] == "created"]
+    assert [e["cause"] for e in made] == [
+        {"operation": operation["id"], "request_id": operation["request_id"], "scope": operation["scope"]}
+    ]
 
 
 async def test_a_network_of_another_cloud_is_refused_saying_why(
