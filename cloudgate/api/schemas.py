@@ -264,6 +264,7 @@ class OperationOut(View):
     error: ErrorInfo | None
     result: dict[str, Any] | None
     progress: dict[str, Any] | None = Field(None, description="`{done, total, unit}` while a long operation runs.")
+    scope: dict[str, str] | None = Field(None, description="The scope it runs in: account ids per service.")
     request_id: str | None = Field(None, description="The `X-Request-Id` of the request that started it.")
     created_at: float
     updated_at: float
