@@ -43,9 +43,9 @@ class TwoClouds:
         )
         return view.id, secret
 
-    async def records(self, account: str, kind: Kind) -> list[Any]:
-        """What the gateway holds of `kind` in the account itself (not its endpoint's public ones)."""
-        query = ResourceQuery(kind=kind, matches=(Match("account", (account,)), Match("public", (False,))))
+    async def records(self, account: str, kind: Kind, *, public: bool = False) -> list[Any]:
+        """What the gateway holds of `kind` in the account itself (`public`: its endpoint's public ones)."""
+        query = ResourceQuery(kind=kind, matches=(Match("account", (account,)), Match("public", (public,))))
         return (await self.served.gateway.core.resources.query(ADMIN, query)).records
 
     async def replicas_of_golden(self) -> list[Any]:

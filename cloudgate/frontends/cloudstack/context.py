@@ -1,6 +1,8 @@
 """What every CloudStack command works with: the core, the caller (bound to one account by its API key or
-its session), the account, and the ways a command finds records by CloudStack's ids (UUIDs from the id
-codec), pages a listing, and turns core operations into async jobs."""
+its session, in the key's scope), the account, and the ways a command finds records by CloudStack's ids
+(UUIDs from the id codec), pages a listing, and turns core operations into async jobs. Under a scope a
+listing of a kind reads the account the scope names for the kind's service: a key with
+`{"image": "CloudTwo"}` lists CloudTwo's templates."""
 
 from __future__ import annotations
 
@@ -62,7 +64,8 @@ class CsRequest:
         page = params.get("page", 1)
         if page < 1:
             raise CsError(PARAM_ERROR, "Page must be a positive number")
-        matches = (*query.matches, Match("account", (self.account_id,)))
+        home = (self.caller.account_for(query.kind) if query.kind is not None else None) or self.account_id
+        matches = (*query.matches, Match("account", (home,)))
         if "keyword" in params:
             matches = (*matches, Match("name", (f"*{_glob_literal(params['keyword'])}*",), glob=True))
         query = replace(query, matches=matches, sort=query.sort or (SortKey("created_at"),),

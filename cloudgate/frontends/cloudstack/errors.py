@@ -27,6 +27,8 @@ CS_ERROR_CODES: dict[int, int] = {
 # Core error code -> CloudStack's error code for the same refusal.
 CODES: dict[str, int] = {
     "invalid_request": PARAM_ERROR,
+    "invalid_scope": PARAM_ERROR,  # the key's scope names a cloud the client may not use
+    "cross_cloud_reference": PARAM_ERROR,  # a network of another cloud than the machine's
     "unknown_kind": PARAM_ERROR,
     "unsupported": UNSUPPORTED_ACTION,
     "not_found": PARAM_ERROR,  # CloudStack reports an id it cannot find as a parameter error
