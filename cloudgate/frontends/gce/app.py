@@ -1,6 +1,7 @@
 """Compute Engine's v1 REST API as an ASGI app (mounted at /compute/v1): routes as a table, a bearer token (the
-gateway's own, or one from the OAuth2 token endpoint) for every call, the URL's project naming an account the
-caller has proven, JSON answers (`fields` partial responses), errors in GCE's shape."""
+gateway's own, or one from the OAuth2 token endpoint, which may carry a scope) for every call, the URL's project
+naming an account the caller has proven (by alias, id or name), JSON answers (`fields` partial responses),
+errors in GCE's shape."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cloudgate.core import Caller, Core, CoreSource, Principal
-from cloudgate.core.accounts import AccountView
 from cloudgate.errors import CloudgateError, Unauthenticated
 from cloudgate.frontends.gce import (
     catalog,
@@ -30,7 +30,7 @@ from cloudgate.frontends.gce import (
 )
 from cloudgate.frontends.gce.context import GceRequest
 from cloudgate.frontends.gce.errors import GceError, from_core
-from cloudgate.frontends.gce.render import PUBLIC_IMAGE_PROJECTS
+from cloudgate.frontends.gce.projects import project_account
 from cloudgate.serving.request_ids import RequestIds, request_id
 
 log = logging.getLogger("cloudgate.gce")
@@ -167,7 +167,7 @@ class GceApp:
         key = request.query_params.get("requestId")
         if key is not None and not 0 < len(key) <= MAX_REQUEST_ID:
             raise GceError(400, "invalid", f"Invalid value for field 'requestId': at most {MAX_REQUEST_ID} characters")
-        account = await _account(core, principal, rid, project, public_images=path in PUBLIC_IMAGE_ROUTES)
+        account = await project_account(core, principal, rid, project, public_images=path in PUBLIC_IMAGE_ROUTES)
         caller = Caller(
             principal, scope=principal.scope, request_id=rid, account_id=account.row.id, idempotency_key=key
         )
@@ -182,22 +182,6 @@ async def _principal(core: Core, request: Request) -> Principal:
         return await core.auth.authenticate(token.strip())
     except Unauthenticated:
         raise GceError(401, "authError", "Request had invalid authentication credentials.") from None
-
-
-async def _account(core: Core, principal: Principal, rid: str, project: str, *, public_images: bool) -> AccountView:
-    """The account the URL's project names (by id or name) among those the client may use; for a public image
-    project, the client's first account (whose cloud's public images it shows)."""
-    unscoped = Caller(Principal(principal.client_id, principal.name, principal.is_admin), request_id=rid)
-    accounts = await core.accounts.list(unscoped)
-    if principal.account_id is not None:  # a token scoped to one account sees that one only
-        accounts = [a for a in accounts if a.row.id == principal.account_id]
-    named = [a for a in accounts if project in (a.row.id, a.row.name)]
-    if named:
-        return named[0]
-    if public_images and project in PUBLIC_IMAGE_PROJECTS and accounts:
-        return accounts[0]
-    raise GceError(403, "forbidden", f"Required permission for 'projects/{project[:100]}': no account of this "
-                                     "client has that project name or id.")  # fmt: skip
 
 
 def _pruned(value: Any) -> Any:

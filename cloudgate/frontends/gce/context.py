@@ -1,6 +1,8 @@
 """What every GCE handler works with: the core, the caller (its bearer token's client, bound to the account the
-URL's project names), the request, and the ways a handler finds records by GCE's names within a zone or a
-region, pages with maxResults/pageToken, reads its JSON body, and links resources (selfLink)."""
+URL's project names, in the token's scope), the request, and the ways a handler finds records by GCE's names
+within a zone or a region, pages with maxResults/pageToken, reads its JSON body, and links resources
+(selfLink). Under a scope the project's resources of a kind are those of the account the scope names for the
+kind's service: with `{"image": "CloudTwo"}` the project's images are CloudTwo's."""
 
 from __future__ import annotations
 
@@ -50,6 +52,11 @@ class GceRequest:
     def account_id(self) -> str:
         return self.account.row.id
 
+    def home(self, kind: Kind | None) -> str:
+        """The account whose resources of `kind` the project shows: the one the scope names for the kind's
+        service, else the project's."""
+        return (self.caller.account_for(kind) if kind is not None else None) or self.account_id
+
     @property
     def base(self) -> str:
         """The front-end's root as the client reached it: what every selfLink starts with."""
@@ -80,7 +87,7 @@ class GceRequest:
 
     async def named(self, kind: Kind, name: str, path: str, *, within: ResourceRecord | None = None) -> ResourceRecord:
         """The record of `kind` a URL names, in the caller's account (and within a zone or region when given)."""
-        matches = (Match("name", (name,)), Match("account", (self.account_id,)), *present(kind))
+        matches = (Match("name", (name,)), Match("account", (self.home(kind),)), *present(kind))
         zoned = (Match("attrs.datacenter", (within.cloud_id or "-",)),) if within is not None else ()
         query = ResourceQuery(kind=kind, matches=(*matches, *zoned), sort=(SortKey("created_at"),), limit=1)
         found = (await self.call(self.core.resources.query, self.caller, query)).records
@@ -113,9 +120,10 @@ class GceRequest:
         return found[0]
 
     async def listing(self, query: ResourceQuery) -> list[ResourceRecord]:
-        """Every record of a query in the caller's account (and its endpoint's public ones), page after page."""
-        query = replace(query, matches=(*query.matches, Match("account", (self.account_id,)), *present(query.kind)),
-                        limit=MAX_PAGE)  # fmt: skip
+        """Every record of a query in the project's account (and its endpoint's public ones; under a scope, the
+        account's it names for the kind), page after page."""
+        query = replace(query, matches=(*query.matches, Match("account", (self.home(query.kind),)),
+                                        *present(query.kind)), limit=MAX_PAGE)  # fmt: skip
         found: list[ResourceRecord] = []
         cursor = None
         while True:
@@ -130,7 +138,7 @@ class GceRequest:
         next page's token when more follow. A filter the store cannot apply is applied to what it returns."""
         limit = self.max_results()
         wanted = Filter.parse(self.param("filter") or "")
-        query = replace(query, matches=(*query.matches, *wanted.matches, Match("account", (self.account_id,)),
+        query = replace(query, matches=(*query.matches, *wanted.matches, Match("account", (self.home(query.kind),)),
                                         *present(query.kind)),
                         tags=(*query.tags, *wanted.tags), sort=query.sort or (SortKey("name"),))  # fmt: skip
         records: list[ResourceRecord] = []

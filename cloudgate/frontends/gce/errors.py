@@ -11,6 +11,8 @@ from cloudgate.errors import CloudgateError
 # clients answer a 401 by refreshing their credentials.
 STATUSES: dict[str, tuple[int, str]] = {
     "invalid_request": (400, "invalid"),
+    "invalid_scope": (400, "invalid"),  # a token's scope naming a cloud the client may not use
+    "cross_cloud_reference": (400, "invalid"),  # a subnetwork of another cloud than the machine's
     "unknown_kind": (400, "invalid"),
     "unsupported": (400, "unsupported"),
     "not_found": (404, "notFound"),
@@ -33,6 +35,7 @@ STATUSES: dict[str, tuple[int, str]] = {
 # Core error code -> the code a failed operation's error carries (GCE's operation error codes).
 OPERATION_CODES: dict[str, str] = {
     "invalid_request": "INVALID_FIELD_VALUE", "not_found": "RESOURCE_NOT_FOUND",
+    "invalid_scope": "INVALID_FIELD_VALUE", "cross_cloud_reference": "INVALID_FIELD_VALUE",
     "conflict": "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE", "quota_exceeded": "QUOTA_EXCEEDED",
     "unsupported": "UNSUPPORTED_OPERATION", "cloud_unavailable": "ZONE_RESOURCE_POOL_EXHAUSTED",
 }  # fmt: skip

@@ -1,15 +1,20 @@
 """Images: the account's own (`global/images` of its project) and its cloud's public ones, shown in Google's
 public image projects by name (`debian-cloud` shows the images named debian…, `cloudgate-public` all of
-them); list, get, get by family, insert from a machine's disk, delete."""
+them); list, get, get by family, insert from a machine's disk, delete. Under a scope naming the image cloud,
+a project's images are that cloud's. A machine booted from an image of another project of the client's
+(`projects/CloudTwo/global/images/x`) is made under the scope `{"image": <that project's account>}`: the
+image is replicated to the machine's cloud."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from cloudgate.frontends.gce import discovery
 from cloudgate.frontends.gce.context import GceRequest
 from cloudgate.frontends.gce.errors import GceError, not_found
 from cloudgate.frontends.gce.listing import listed
+from cloudgate.frontends.gce.projects import named, reachable
 from cloudgate.frontends.gce.references import reference, relative
 from cloudgate.frontends.gce.render import PUBLIC_IMAGE_PROJECTS, image, public_project
 from cloudgate.model import Kind, ResourceRecord
@@ -49,11 +54,20 @@ async def _in(gce: GceRequest, project: str, name: str, family: bool = False) ->
     return found[0]
 
 
-async def image_named(gce: GceRequest, link: str) -> ResourceRecord:
-    """The image a link names (`projects/debian-cloud/global/images/family/debian-12`, `global/images/x`, …)."""
+async def source_image(gce: GceRequest, link: str) -> tuple[ResourceRecord, GceRequest]:
+    """The image a link names (`projects/debian-cloud/global/images/family/debian-12`, `global/images/x`,
+    `projects/CloudTwo/global/images/x`, …), and the request to make what boots from it with: for an image of
+    another of the client's projects, this one in the scope `{"image": <its account>}`."""
     project, parts = relative(link)
     family = len(parts) >= 2 and parts[-2] == "family"
-    return await _in(gce, project or gce.project, parts[-1] if parts else link, family)
+    name = parts[-1] if parts else link
+    if project is not None and project != gce.project and project not in PUBLIC_IMAGE_PROJECTS:
+        other = named(await reachable(gce.core, gce.caller.principal, gce.caller.request_id), project)
+        if other is None:
+            raise not_found(f"projects/{project}/global/images/{'family/' if family else ''}{name}")
+        scoped = await gce.call(gce.core.scopes.bind, gce.caller, {"image": other.row.id})
+        gce, project = replace(gce, caller=scoped), None
+    return await _in(gce, project or gce.project, name, family), gce
 
 
 async def get(gce: GceRequest, name: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from cloudgate.frontends.gce import discovery
 from cloudgate.frontends.gce.context import GceRequest
 from cloudgate.frontends.gce.errors import GceError, invalid
-from cloudgate.frontends.gce.images import image_named
+from cloudgate.frontends.gce.images import source_image
 from cloudgate.frontends.gce.listing import aggregated, listed
 from cloudgate.frontends.gce.references import last, reference
 from cloudgate.frontends.gce.render import METADATA_PREFIX, fingerprint, instance, labels_of, metadata_of
@@ -64,15 +64,15 @@ async def insert(gce: GceRequest, zone: str) -> dict[str, Any]:
     source = ((boot or {}).get("initializeParams") or {}).get("sourceImage")
     if not source:
         raise GceError(400, "required", "Required field 'resource.disks[0].initializeParams.sourceImage' not specified")
-    spec: dict[str, Any] = {"name": name, "flavor": flavor.id, "image": (await image_named(gce, str(source))).id,
-                            "datacenter": place.id}  # fmt: skip
+    image, booting = await source_image(gce, str(source))  # `booting`: in the scope of the image's project
+    spec: dict[str, Any] = {"name": name, "flavor": flavor.id, "image": image.id, "datacenter": place.id}
     nic: dict[str, Any] = next(iter(body.get("networkInterfaces") or []), {})
     if nic.get("subnetwork"):
         spec["subnet"] = (await reference(gce, Kind.SUBNET, str(nic["subnetwork"]))).id
     tags = {**(body.get("labels") or {}), **_metadata_tags(body.get("metadata") or {})}
     if tags:
         spec["tags"] = tags
-    record, op = await gce.create(Kind.INSTANCE, spec)
+    record, op = await booting.create(Kind.INSTANCE, spec)
     return await gce.operation(op, record, ("zones", zone))
 
 

@@ -1,12 +1,15 @@
 """An OAuth2 token endpoint (as Gstack had one) for Google's clients that fetch their own tokens: a gateway
 client's id and secret (form fields or HTTP Basic) for the `client_credentials` grant, or the `refresh_token`
 grant that google-auth's user credentials send (client id and secret, any refresh token), answered with a
-gateway bearer token. Errors in OAuth2's shape (RFC 6749 §5.2)."""
+gateway bearer token. An access key the gateway issued (`cloudgate credential create`: its id as the client
+id, its secret as the client secret) gets a token bound to the key's account that carries the key's scope:
+how an unmodified Google client runs in a scope. Errors in OAuth2's shape (RFC 6749 §5.2)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
@@ -15,7 +18,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cloudgate.core import CoreSource
+from cloudgate.core import Core, CoreSource
+from cloudgate.core.auth import IssuedToken
+from cloudgate.core.credentials import KEY_ID_PREFIX
 from cloudgate.errors import Unauthenticated
 
 GRANTS = frozenset({"client_credentials", "refresh_token"})
@@ -40,6 +45,20 @@ def _basic(request: Request) -> tuple[str, str] | None:
     return user, secret
 
 
+async def issued_token(core: Core, client_id: str, secret: str) -> IssuedToken:
+    """A token for a gateway client, or for an access key (bound to its account, in its scope);
+    Unauthenticated when neither has these id and secret."""
+    try:
+        return await core.auth.issue_token(client_id, secret)
+    except Unauthenticated:
+        if not client_id.startswith(KEY_ID_PREFIX):
+            raise
+    caller = await core.credentials.authenticate(
+        client_id, lambda held: hmac.compare_digest(held.encode(), secret.encode())
+    )
+    return await core.auth.issue(caller.principal, caller.account_id, caller.scope)
+
+
 def create_token_endpoint(core_source: CoreSource) -> Callable[[Request], Awaitable[Response]]:
     async def token(request: Request) -> Response:
         if request.method != "POST":
@@ -55,7 +74,7 @@ def create_token_endpoint(core_source: CoreSource) -> Callable[[Request], Awaita
             return _refused(400, "unsupported_grant_type", f"Grant types: {', '.join(sorted(GRANTS))}")
         client_id, secret = _basic(request) or (form.get("client_id", ""), form.get("client_secret", ""))
         try:
-            issued = await core_source().auth.issue_token(client_id, secret)
+            issued = await issued_token(core_source(), client_id, secret)
         except Unauthenticated:
             return _refused(401, "invalid_client", "Unknown client id or wrong secret")
         body = {"access_token": issued.token, "token_type": "Bearer", "scope": form.get("scope") or SCOPE,
