@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Self
+from typing import Any, Self
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
@@ -90,10 +90,12 @@ class AmqpClient:
 
     async def request(
         self, method: str, path: str, *, query: Query = "", headers: dict[str, str] | None = None,
-        content: bytes = b"", timeout: float | None = None,
+        content: bytes = b"", timeout: float | None = None, scope: str | dict[str, Any] | None = None,
     ) -> WireResponse:  # fmt: skip
-        """Send one request and wait for its response; TimeoutError when none comes within `timeout`."""
-        return await self.send(WireRequest.build(method, path, query=query, headers=headers, content=content), timeout)
+        """Send one request (in `scope`, `{"image": "CloudTwo"}`, when given) and wait for its response;
+        TimeoutError when none comes within `timeout`."""
+        request = WireRequest.build(method, path, query=query, headers=headers, content=content, scope=scope)
+        return await self.send(request, timeout)
 
     async def send(self, request: WireRequest, timeout: float | None = None) -> WireResponse:
         timeout = self._timeout if timeout is None else timeout

@@ -8,6 +8,7 @@ import asyncio
 import httpx
 
 from cloudgate.cli.amqp_client import DEFAULT_REQUEST_QUEUE, DEFAULT_TIMEOUT_SECONDS, AmqpClient, NoGatewayQueue
+from cloudgate.cli.session import SCOPE_HEADER
 from cloudgate.messaging.link import BROKER_FAILURES, Broker
 from cloudgate.tls import ClientTls
 
@@ -38,10 +39,12 @@ class AmqpTransport(httpx.AsyncBaseTransport):
         client = await self._connected(request)
         path, _, query = request.url.raw_path.decode("ascii").partition("?")
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in request.headers.raw}
+        # The scope travels as the message's own field, not as a header.
+        scope = next((headers.pop(name) for name in list(headers) if name.lower() == SCOPE_HEADER.lower()), None)
         try:
             reply = await client.request(
                 request.method, path, query=query, headers=headers, content=await request.aread(),
-                timeout=_read_timeout(request),
+                timeout=_read_timeout(request), scope=scope,
             )  # fmt: skip
         except TimeoutError as exc:
             raise httpx.ReadTimeout("no reply over AMQP in time", request=request) from exc

@@ -67,6 +67,15 @@ InsecureOption = Annotated[
         "self-signed certificate; remembered by login.",
     ),
 ]  # fmt: skip
+ScopeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scope", envvar="CLOUDGATE_SCOPE", show_default=False,
+        help='Clouds per service for every request, as JSON: \'{"image": "CloudTwo"}\' lists CloudTwo\'s images and '
+        "boots from them elsewhere (services: compute, image, volume, network, keypair; clouds: account ids or "
+        "your aliases, see `cloudgate account alias`).",
+    ),
+]  # fmt: skip
 ProfileOption = Annotated[
     str | None,
     typer.Option(
@@ -87,13 +96,14 @@ class GlobalOptions:
     profile: str | None = None
     ca_file: Path | None = None
     insecure: bool | None = None
+    scope: str | None = None
 
     def over(self, outer: GlobalOptions) -> GlobalOptions:
         """These options, falling back to `outer`'s (the ones given before the command name)."""
         return GlobalOptions(
             self.output or outer.output, self.columns or outer.columns, self.wide or outer.wide,
             self.url or outer.url, self.token or outer.token, self.via or outer.via, self.profile or outer.profile,
-            self.ca_file or outer.ca_file, self.insecure or outer.insecure,
+            self.ca_file or outer.ca_file, self.insecure or outer.insecure, self.scope or outer.scope,
         )  # fmt: skip
 
 
@@ -127,7 +137,7 @@ class Invocation:
         """A session with the gateway; `token` instead of the given or saved one (a renewed login)."""
         saved = self.saved_login()
         target = resolve_target(self.options.url, token or self.options.token, saved)
-        return Session(target, login_hint=True, via=self.options.via, tls=self.tls(saved))
+        return Session(target, login_hint=True, via=self.options.via, tls=self.tls(saved), scope=self.options.scope)
 
 
 def tls_of(ca_file: Path | None, insecure: bool | None, saved: config.SavedLogin) -> ClientTls:
@@ -160,7 +170,7 @@ _GLOBAL_PARAMETERS = [
     for name, annotation in (
         ("output", FormatOption), ("columns", ColumnOption), ("wide", WideOption), ("url", UrlOption),
         ("token", TokenOption), ("via", ViaOption), ("profile", ProfileOption), ("ca_file", CaFileOption),
-        ("insecure", InsecureOption),
+        ("insecure", InsecureOption), ("scope", ScopeOption),
     )
 ]  # fmt: skip
 
@@ -178,10 +188,12 @@ def command(
         def run(
             ctx: typer.Context, output: Output | None, columns: list[str] | None, wide: bool | None,
             url: str | None, token: str | None, via: str | None, profile: str | None, ca_file: Path | None,
-            insecure: bool | None, **kwargs: Any,
+            insecure: bool | None, scope: str | None, **kwargs: Any,
         ) -> None:  # fmt: skip
             outer = ctx.find_root().obj or GlobalOptions()
-            given = GlobalOptions(output, tuple(columns or ()), wide, url, token, via, profile, ca_file, insecure)
+            given = GlobalOptions(
+                output, tuple(columns or ()), wide, url, token, via, profile, ca_file, insecure, scope
+            )
             invocation = Invocation(given.over(outer))
             try:
                 fn(invocation, **kwargs)

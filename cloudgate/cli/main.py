@@ -17,6 +17,7 @@ from cloudgate.cli.base import (
     GlobalOptions,
     InsecureOption,
     ProfileOption,
+    ScopeOption,
     TokenOption,
     UrlOption,
     ViaOption,
@@ -67,13 +68,14 @@ def global_options(
     profile: ProfileOption = None,
     ca_file: CaFileOption = None,
     insecure: InsecureOption = None,
+    scope: ScopeOption = None,
     _version: Annotated[
         bool,
         typer.Option("--version", callback=print_version, is_eager=True, help="Print cloudgate's version and exit."),
     ] = False,
 ) -> None:
     """Global options given before the command; the same options after it win over these."""
-    ctx.obj = GlobalOptions(output, tuple(columns or ()), wide, url, token, via, profile, ca_file, insecure)
+    ctx.obj = GlobalOptions(output, tuple(columns or ()), wide, url, token, via, profile, ca_file, insecure, scope)
 
 
 app.command(

@@ -20,6 +20,7 @@ from cloudgate.cli.render import Output, Record, show, stderr_console
 from cloudgate.cli.resource_views import ResourceViews
 from cloudgate.cli.session import Session
 from cloudgate.cli.waiting import DEFAULT_TIMEOUT, TimeoutOption, WaitOption, follow
+from cloudgate.model import SERVICE_OF, Kind
 
 MAX_PAGE = 1000
 
@@ -134,8 +135,13 @@ SetOption = Annotated[
 TagOption = Annotated[list[str] | None, typer.Option("--tag", help="Tag as key=value (repeatable).")]
 NameOption = Annotated[str | None, typer.Option("--name", help="The resource's name.")]
 AccountOption = Annotated[
-    str, typer.Option("--account", envvar="CLOUDGATE_ACCOUNT", help="Account to create it in: name or id (acc-…).")
-]
+    str | None,
+    typer.Option(
+        "--account", envvar="CLOUDGATE_ACCOUNT", show_default=False,
+        help="Account to create it in: alias, name or id (acc-…); may be left out when --scope names the cloud of "
+        "the kind's service.",
+    ),
+]  # fmt: skip
 NarrowAccount = Annotated[
     str | None, typer.Option("--account", help="Look the name up in this account only (name or id).")
 ]
@@ -292,7 +298,7 @@ def kind_group(kind: str) -> typer.Typer:
             show_resource(invocation, session, session.get(f"/v1/{collection}/{found}"))
 
     def create_kind(
-        invocation: Invocation, account: AccountOption, name: NameOption = None, sets: SetOption = None,
+        invocation: Invocation, account: AccountOption = None, name: NameOption = None, sets: SetOption = None,
         tags: TagOption = None, idempotency_key: IdempotencyOption = None, wait: WaitOption = False,
         timeout: TimeoutOption = DEFAULT_TIMEOUT, **fields: Any,
     ) -> None:  # fmt: skip
@@ -304,8 +310,13 @@ def kind_group(kind: str) -> typer.Typer:
             spec["tags"] = string_pairs(tags, "--tag")
         spec.update(field_assignments(sets or ()))
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        if account is None and not invocation.options.scope:
+            raise UsageFailure(
+                "account_expected", f"give --account, or a --scope naming the {SERVICE_OF[Kind(kind)]} cloud"
+            )
         with invocation.session() as session:
-            spec["account"] = AccountDirectory(session).id_of(account)
+            if account is not None:
+                spec["account"] = AccountDirectory(session).id_of(account)
             try:
                 accepted = session.post(f"/v1/{collection}", spec, headers=headers)
             except ApiError as failure:

@@ -3,6 +3,7 @@ error bodies and connection failures turned into CliFailures."""
 
 from __future__ import annotations
 
+import json
 import logging
 import ssl
 from collections.abc import Iterator, Mapping
@@ -18,6 +19,7 @@ from cloudgate.tls import ClientTls, TlsSetupError
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 REQUEST_TIMEOUT_SECONDS = 30.0
+SCOPE_HEADER = "X-Cloudgate-Scope"  # the scope every request of a session runs in (--scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,17 @@ def verification_for(url: str, tls: ClientTls) -> ssl.SSLContext | bool:
         raise UsageFailure("bad_tls", str(exc)) from exc
 
 
+def scope_header(scope: str) -> str:
+    """--scope as the header carries it: JSON as given, re-encoded in ASCII (an account's name may not be);
+    what is not JSON goes as typed, for the gateway to say what is wrong with it."""
+    try:
+        return json.dumps(json.loads(scope), separators=(",", ":"))
+    except ValueError:
+        if not scope.isascii():
+            raise UsageFailure("invalid_scope", 'a scope is a JSON object such as {"image": "CloudTwo"}') from None
+        return scope
+
+
 def error_from_response(response: httpx.Response) -> ApiError:
     """The gateway's `{"error": {code, message, details}}` body as a failure (or a stand-in when absent)."""
     try:
@@ -84,15 +97,18 @@ class Session:
 
     def __init__(
         self, target: Target, *, login_hint: bool = False, transport: httpx.BaseTransport | None = None,
-        via: str | None = None, tls: ClientTls = ClientTls(),
+        via: str | None = None, tls: ClientTls = ClientTls(), scope: str | None = None,
     ):  # fmt: skip
         """`via`: an amqp:// or amqps:// URL to carry the requests over AMQP instead of HTTP. `tls`: how the
         server's (https://) or the broker's (amqps://) certificate is checked: against the system's CAs
-        unless it names a CA file or says insecure; a certificate that fails the check fails the request."""
+        unless it names a CA file or says insecure; a certificate that fails the check fails the request.
+        `scope`: the JSON scope every request runs in (`{"image": "CloudTwo"}`)."""
         self.target = target
         self._where = target.url if via is None else _broker(via)  # what failures name
         self._login_hint = login_hint  # say how to log in when the gateway does not accept the token
         headers = {"Authorization": f"Bearer {target.token}"} if target.token else {}
+        if scope:
+            headers[SCOPE_HEADER] = scope_header(scope)
         # A transport of its own (AMQP, or a test's) does its own TLS, if any.
         verify = verification_for(target.url, tls) if transport is None and via is None else True
         try:

@@ -1,7 +1,9 @@
 """The JSON of API requests and responses carried in AMQP messages.
 
-A request: `{"method", "path", "query", "headers", "body"}`; a response: `{"status", "headers", "body"}`.
-`query` is a query string (`"a=1&b=2"`) or an object of names to a value or a list of values.
+A request: `{"method", "path", "query", "headers", "body", "scope"}`; a response: `{"status", "headers", "body"}`.
+`query` is a query string (`"a=1&b=2"`) or an object of names to a value or a list of values. `scope` (optional)
+is the request's scope, `{"image": "CloudTwo"}`, as an object or as JSON text (what /v1 takes in the
+X-Cloudgate-Scope header).
 A body is text (UTF-8); one that is not text travels as `body_base64` instead of `body`.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -58,6 +61,9 @@ class WireRequest(_Carried):
     method: str = Field(pattern=r"^[A-Z]{1,16}$")
     path: str = Field(pattern=r"^/([^/].*)?$", max_length=8192, description="Path on the gateway, e.g. /v1/instances.")
     query: Query = ""
+    scope: str | dict[str, Any] | None = Field(
+        None, description='Clouds per service for this request: {"image": "CloudTwo"} (object or JSON text).'
+    )
 
     def forwarded_headers(self) -> dict[str, str]:
         return {name: value for name, value in self.headers.items() if name.lower() not in HOP_HEADERS}
@@ -65,9 +71,10 @@ class WireRequest(_Carried):
     @classmethod
     def build(
         cls, method: str, path: str, *, query: Query = "", headers: dict[str, str] | None = None,
-        content: bytes = b"",
+        content: bytes = b"", scope: str | dict[str, Any] | None = None,
     ) -> WireRequest:  # fmt: skip
-        return cls(method=method.upper(), path=path, query=query, headers=headers or {}, **_encoded_body(content))
+        return cls(method=method.upper(), path=path, query=query, headers=headers or {}, scope=scope,
+                   **_encoded_body(content))  # fmt: skip
 
 
 class WireResponse(_Carried):

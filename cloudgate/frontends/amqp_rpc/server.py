@@ -1,10 +1,13 @@
 """Serving the API over AMQP: requests come from a queue that every gateway process consumes (each
 takes up to its prefetch at a time), run through the API app in this process — same routes, same
-authentication — and each response goes to the request's `reply_to` with its `correlation_id`."""
+authentication — and each response goes to the request's `reply_to` with its `correlation_id`. A message's
+`scope` is checked here (a malformed one is this transport's 400) and runs the request in that scope, as
+the X-Cloudgate-Scope header does over HTTP: the app binds it to the authenticated client."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from functools import partial
 from typing import NoReturn
@@ -15,6 +18,8 @@ import orjson
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage, AbstractQueue
 from starlette.types import ASGIApp
 
+from cloudgate.core.scope import parse_scope
+from cloudgate.errors import InvalidScope
 from cloudgate.messaging.link import Backoff, Broker, stay_connected
 from cloudgate.messaging.wire import JSON, ValidationError, WireRequest, WireResponse
 from cloudgate.settings import Settings
@@ -23,6 +28,7 @@ log = logging.getLogger("cloudgate.amqp")
 
 # The host requests are addressed to inside this process; nothing resolves it.
 APP_BASE_URL = "http://amqp.cloudgate"
+SCOPE_HEADER = "x-cloudgate-scope"  # how the app takes a request's scope (cloudgate.api.auth reads it)
 
 
 async def declare_request_queue(channel: AbstractChannel, name: str) -> AbstractQueue:
@@ -90,9 +96,13 @@ class RequestServer:
             where = ".".join(str(part) for part in problem.get("loc", ())) or "message"
             return _error_response(400, "malformed_request", f"{where}: {problem.get('msg', 'invalid')}")
         try:
+            headers = scoped_headers(request)
+        except InvalidScope as exc:
+            return _error_response(exc.status, exc.code, exc.message)
+        try:
             async with asyncio.timeout(self._timeout):
                 response = await self._http.request(
-                    request.method, request.path, params=request.query or None, headers=request.forwarded_headers(),
+                    request.method, request.path, params=request.query or None, headers=headers,
                     content=request.content(),
                 )  # fmt: skip
         except TimeoutError:
@@ -100,3 +110,19 @@ class RequestServer:
         except httpx.InvalidURL as exc:
             return _error_response(400, "malformed_request", f"path: {exc}")
         return WireResponse.build(response.status_code, dict(response.headers), response.content)
+
+
+def scoped_headers(request: WireRequest) -> dict[str, str]:
+    """The headers the app gets: the request's own, with the message's scope (checked) as the app takes it.
+    InvalidScope for a malformed scope, or one that says otherwise than the request's scope header."""
+    headers = request.forwarded_headers()
+    if request.scope is None:
+        return headers
+    scope = parse_scope(request.scope)
+    given = next((value for name, value in headers.items() if name.lower() == SCOPE_HEADER), None)
+    if given is not None and parse_scope(given) != scope:
+        raise InvalidScope(f"the message's scope and its {SCOPE_HEADER} header differ: send one of them")
+    headers = {name: value for name, value in headers.items() if name.lower() != SCOPE_HEADER}
+    if scope:
+        headers[SCOPE_HEADER] = json.dumps(scope, separators=(",", ":"))  # ASCII: a header's value
+    return headers
