@@ -1,5 +1,5 @@
-"""Cloud accounts: registering them (with credential proof), checking, rotating and removing them; each
-named by its name or its id."""
+"""Cloud accounts: registering them (with credential proof), checking, rotating, naming them for scopes
+(aliases) and removing them; each named by its alias, its name or its id."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 
 from cloudgate.cli.base import Invocation, command, new_group
 from cloudgate.cli.credential_input import ENV_PREFIX, credentials
-from cloudgate.cli.failures import CliFailure
+from cloudgate.cli.failures import CliFailure, UsageFailure
 from cloudgate.cli.hints import with_hint
 from cloudgate.cli.lookup import AccountDirectory
 from cloudgate.cli.render import Output, Record, Rows, View, show, stderr_console
@@ -25,11 +25,11 @@ CredentialOption = Annotated[
         f"echo, or read from {ENV_PREFIX}<KEY>); repeat for each key. {ENV_PREFIX}<KEY> variables count too.",
     ),
 ]  # fmt: skip
-AccountName = Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="The account: its name or id (acc-…).")]
+AccountName = Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="The account: its alias, name or id (acc-…).")]
 
 
 POLL_COLUMNS = ["kind", "resources", "last_success_at", "failures", "last_error"]
-LIST_COLUMNS = ["id", "name", "cloud", "endpoint", "region", "identity_name", "health", "resources"]
+LIST_COLUMNS = ["id", "name", "alias", "cloud", "endpoint", "region", "identity_name", "health", "resources"]
 
 
 def account_row(view: dict[str, Any]) -> dict[str, Any]:
@@ -65,9 +65,12 @@ def add(
     credential: CredentialOption = None,
     region: Annotated[str | None, typer.Option("--region")] = None,
     name: Annotated[str | None, typer.Option("--name", help="A name for the account.")] = None,
+    alias: Annotated[
+        str | None, typer.Option("--alias", help="What you call the account in scopes (CloudOne): yours alone.")
+    ] = None,
 ) -> None:
     body = {"cloud": cloud, "endpoint": endpoint, "region": region, "credentials": credentials(credential or ()),
-            "name": name}  # fmt: skip
+            "name": name, "alias": alias}  # fmt: skip
     with invocation.session() as session:
         view = session.post("/v1/accounts", {k: v for k, v in body.items() if v is not None})
     show(view, invocation.look, account_views)
@@ -119,6 +122,26 @@ def rotate(invocation: Invocation, account: AccountName, credential: CredentialO
     given = credentials(credential or ())
     with invocation.session() as session:
         view = session.put(f"/v1/accounts/{named(session, account)}/credentials", {"credentials": given})
+    show(view, invocation.look, account_views)
+
+
+@command(
+    accounts, "alias",
+    help='Name the account for your scopes: --scope \'{"image": "NAME"}\' then means this account.',
+    examples=("cloudgate account alias alpha-demo CloudOne", "cloudgate account alias CloudOne --remove"),
+)  # fmt: skip
+def alias(
+    invocation: Invocation,
+    account: AccountName,
+    name: Annotated[
+        str | None, typer.Argument(metavar="ALIAS", help="Letters, digits, '.', '_' and '-'.", show_default=False)
+    ] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Take the account's alias away.")] = False,
+) -> None:
+    if (name is None) == (not remove):
+        raise UsageFailure("alias_expected", "give the alias, or --remove to take it away (not both)")
+    with invocation.session() as session:
+        view = session.put(f"/v1/accounts/{named(session, account)}/alias", {"alias": None if remove else name})
     show(view, invocation.look, account_views)
 
 

@@ -53,9 +53,12 @@ class AccountDirectory:
         return self._accounts
 
     def id_of(self, value: str) -> str:
-        """The id of the account `value` names (its id or its name)."""
+        """The id of the account `value` names (its id, the alias you gave it, or its name)."""
         if ACCOUNT_ID.fullmatch(value):
             return value
+        aliased = [account_id for account_id, account in self._all().items() if account.get("alias") == value]
+        if aliased:  # an alias is unique among a client's accounts
+            return aliased[0]
         named = [account_id for account_id, account in self._all().items() if account["name"] == value]
         if len(named) > 1:
             raise Ambiguous("account", value, named, "")

@@ -70,13 +70,14 @@ def verification_for(url: str, tls: ClientTls) -> ssl.SSLContext | bool:
 
 def scope_header(scope: str) -> str:
     """--scope as the header carries it: JSON as given, re-encoded in ASCII (an account's name may not be);
-    what is not JSON goes as typed, for the gateway to say what is wrong with it."""
+    what is not JSON goes as typed, for the gateway to say what is wrong with it, unless no header can hold it."""
     try:
         return json.dumps(json.loads(scope), separators=(",", ":"))
     except ValueError:
-        if not scope.isascii():
+        text = scope.strip()
+        if not (text.isascii() and text.isprintable()):
             raise UsageFailure("invalid_scope", 'a scope is a JSON object such as {"image": "CloudTwo"}') from None
-        return scope
+        return text
 
 
 def error_from_response(response: httpx.Response) -> ApiError:
