@@ -85,8 +85,30 @@ def show(data: Any, look: Look, view: Callable[[Any], View | Sequence[View]] | N
 
 
 def _progress(value: Mapping[str, Any]) -> str:
+    """`3/9 listings`, or for bytes `replicating image img-…: 12.0 MiB of 48.0 MiB (25%)`."""
     done, total, unit = value.get("done"), value.get("total"), value.get("unit") or ""
-    return f"{done}/{total} {unit}".rstrip()
+    if unit == "bytes" and isinstance(done, int):
+        text = size_text(done)
+        if isinstance(total, int) and total > 0:
+            text += f" of {size_text(total)} ({percent(done, total)}%)"
+    else:
+        text = f"{done}/{total} {unit}".rstrip()
+    step = value.get("step")
+    return f"{step}: {text}" if step else text
+
+
+def percent(done: int, total: int) -> int:
+    return min(done * 100 // total, 100) if total > 0 else 0
+
+
+def size_text(count: int) -> str:
+    """A number of bytes as people read it: 512 B, 1.5 KiB, 12.0 MiB."""
+    value, unit = float(count), "B"
+    for bigger in ("KiB", "MiB", "GiB", "TiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{count} B" if unit == "B" else f"{value:.1f} {unit}"
 
 
 # Values that read better in a form of their own than as JSON, by key.

@@ -1,5 +1,5 @@
 """Following an operation until it settles (--wait), showing the state of the resource it changes or the
-progress it reports (a resync's listings)."""
+progress it reports (a resync's listings; the bytes of an image replicated from another cloud)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ import typer
 from cloudgate.cli.failures import ApiError, Interrupted, OperationFailed, WaitTimeout
 from cloudgate.cli.hints import with_hint
 from cloudgate.cli.lookup import collection_of
-from cloudgate.cli.render import cell, stderr_console
+from cloudgate.cli.render import cell, percent, stderr_console
 from cloudgate.cli.session import Session
 from cloudgate.model import Kind, with_gateway_names
 
 SETTLED = frozenset({"succeeded", "failed"})
 POLL_SECONDS = 0.5  # how often the operation is asked about: a person is watching
 RESOURCE_KINDS = frozenset(kind.value for kind in Kind)  # an operation on accounts (a resync) has none
+BYTES_SHOWN_EVERY = 10  # percent: a copy's progress gets a line of its own this often (the status line shows it all)
 
 WaitOption = Annotated[bool, typer.Option("--wait", help="Follow the operation until it settles.")]
 TimeoutOption = Annotated[
@@ -36,6 +37,16 @@ def resource_record(session: Session, kind: str, resource_id: str) -> dict[str, 
         raise
 
 
+def progress_milestone(progress: Any) -> str:
+    """What a progress must change in to be printed again: its step and every BYTES_SHOWN_EVERY percent of a
+    copy's bytes; anything else at each change."""
+    if not isinstance(progress, dict) or progress.get("unit") != "bytes":
+        return cell("progress", progress)
+    done, total = progress.get("done"), progress.get("total")
+    share = percent(done, total) // BYTES_SHOWN_EVERY if isinstance(done, int) and isinstance(total, int) else done
+    return f"{progress.get('step')}|{share}"
+
+
 def follow(session: Session, operation: dict[str, Any], timeout: float) -> dict[str, Any]:
     """Poll the operation until it succeeds (returned) or fails (OperationFailed), or `timeout` passes."""
     op_id, kind, resource_id = operation["id"], operation["kind"], operation["resource_id"]
@@ -52,10 +63,11 @@ def follow(session: Session, operation: dict[str, Any], timeout: float) -> dict[
                     record = resource_record(session, kind, resource_id)
                     now["state"] = str(record.get("state")) if record is not None else "gone"
                 for what, text in now.items():
-                    if text and shown.get(what) != text:
+                    milestone = progress_milestone(operation.get("progress")) if what == "progress" else text
+                    if text and shown.get(what) != milestone:
                         label = f"{kind} {resource_id}" if what == "state" else subject
                         console.print(f"{label}: {text}", markup=False, highlight=False)
-                        shown[what] = text
+                        shown[what] = milestone
                 status.update(f"{subject}: operation {operation['state']}, " + ", ".join(filter(None, now.values())))
                 if operation["state"] in SETTLED:
                     break

@@ -9,6 +9,7 @@ from cloudgate.cli.events import EventText, change_text, event_line
 from cloudgate.cli.render import Look, Output, Rows, cell, show
 from cloudgate.cli.resource_views import ResourceViews
 from cloudgate.cli.session import Session, Target
+from cloudgate.cli.waiting import progress_milestone
 
 ACCOUNT = {"id": "acc-0123456789abcdef", "name": "alpha", "cloud": "sim", "endpoint": "sim://a", "region": None}
 
@@ -40,6 +41,17 @@ def test_cells_are_plain_text():
     assert cell("created_at", 0.0).count(":") == 2  # a local date and time, not a float
     assert cell("progress", {"done": 3, "total": 18, "unit": "listings"}) == "3/18 listings"
     assert cell("name", "two\nlines") == "two lines"
+
+
+def test_a_copys_progress_reads_in_bytes_with_its_step_and_gets_a_line_every_tenth():
+    def copy(done: int) -> dict:
+        return {"done": done, "total": 12 * 2**20, "unit": "bytes", "step": "replicating image img-1"}
+
+    assert cell("progress", copy(3 * 2**20)) == "replicating image img-1: 3.0 MiB of 12.0 MiB (25%)"
+    assert cell("progress", {"done": 512, "total": None, "unit": "bytes"}) == "512 B"
+    assert cell("progress", {"done": 2, "total": 9, "unit": "listings"}) == "2/9 listings"
+    assert progress_milestone(copy(int(1.3 * 2**20))) == progress_milestone(copy(int(2.3 * 2**20)))  # 10%, 19%
+    assert progress_milestone(copy(int(2.3 * 2**20))) != progress_milestone(copy(int(2.5 * 2**20)))  # 19%, 20%
 
 
 def test_resource_listing_shows_the_kind_columns_that_have_values(capsys):
