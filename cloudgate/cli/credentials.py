@@ -52,6 +52,7 @@ def create(
         account_name = str(held.get("name") or held["id"])
         typer.echo(aws_profile(issued, account_name, held.get("region"), url))
         typer.echo(cloudstack_region(issued, account_name, url))
+        typer.echo(google_credentials(issued, url))
 
 
 def scope_object(text: str) -> dict[str, Any]:
@@ -89,6 +90,18 @@ def cloudstack_region(issued: dict[str, Any], account_name: str, url: str) -> st
     return "\n".join([
         "", "# ~/.cloudstack.ini", f"[{region}]", f"endpoint = {url.rstrip('/')}/client/api",
         f"key = {issued['id']}", f"secret = {issued['secret']}", "", f"# then: cs --region {region} listZones",
+    ])  # fmt: skip
+
+
+def google_credentials(issued: dict[str, Any], url: str) -> str:
+    """How Google's clients use the key: google-auth's user credentials at the gateway's token endpoint, which
+    issues a token bound to the key's account (the project) and carrying its scope."""
+    base = url.rstrip("/")
+    return "\n".join([
+        "", "# Google's clients (google-auth): a token for the key, in its scope",
+        "#   credentials = google.oauth2.credentials.Credentials(token=None, refresh_token='any',",
+        f"#       client_id={issued['id']!r}, client_secret='<the secret>', token_uri='{base}/oauth2/token')",
+        f"#   then project={issued['account']!r} at api_endpoint '{base}/compute/v1/'",
     ])  # fmt: skip
 
 
