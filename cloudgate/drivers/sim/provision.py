@@ -366,7 +366,7 @@ class Provisioner:
             min_disk=min_disk,
             source=server_id,
             size=size,
-            disk_format=params.choice(spec.get("disk_format", "qcow2"), "disk_format", DISK_FORMATS),
+            disk_format=params.choice(spec.get("disk_format", "raw"), "disk_format", DISK_FORMATS),
             container_format=params.choice(spec.get("container_format", "bare"), "container_format", CONTAINER_FORMATS),
             min_ram=params.integer(spec.get("min_ram", 0), "min_ram", 0, 1 << 20),
         )

@@ -119,7 +119,7 @@ class Image(Stateful):
     visibility: str = "private"
     source: str | None = None
     size: int = 0  # bytes of data
-    disk_format: str = "qcow2"
+    disk_format: str = "raw"  # what made-up bytes are (a cloud that inspects uploads, as glance does, agrees)
     container_format: str = "bare"
     min_ram: int = 0  # MB
     checksums: dict[str, str] | None = None  # hex digest by algorithm, once known (see imagebytes)
