@@ -271,9 +271,15 @@ async def test_a_cloud_in_memory_spools_to_a_directory_that_goes_with_it(sim: Si
     cloud = register(SimCloud("sim://transfer-memory", clock=SimClock(sim.clock.now())))
     cloud.add_account(sim.access_key, sim.secret_key, sim.project)
     world = SimWorld(cloud.clock, cloud)
-    await copy(sim.driver(), console_image(sim, MIB), world.driver())
-    directory = spooled(cloud)[0].parent
+    source = console_image(sim, MIB)
+    # the first two uploads at once: one directory made, both files in it
+    first, second = await asyncio.gather(*(copy(sim.driver(), source, world.driver(), name) for name in ("a", "b")))
+    files = spooled(cloud)
+    assert len(files) == 2 and files[0].parent == files[1].parent
+    for made in (first, second):
+        async with world.driver().read_image(made.cloud_id) as data:
+            assert len(await read_all(data)) == MIB
     unregister(cloud.endpoint)
     del world, cloud
     gc.collect()
-    assert not directory.exists()
+    assert not files[0].parent.exists()

@@ -235,10 +235,10 @@ class SimCloud:
             # Named on the image from the start, so that deleting it mid-upload takes the file too.
             image.spool = name = f"{image.id}.data"
             self._provisioner.set_status(table, image, "UPLOADING", self.clock.now())
-            spool = self._provisioner.spool
+            path, sync = self._provisioner.spool.path(name), self._provisioner.spool.kept
         writer: imagebytes.SpoolWriter | None = None
         try:
-            writer = await asyncio.to_thread(spool.writer, name)
+            writer = await asyncio.to_thread(imagebytes.SpoolWriter, path, sync=sync)
             async for chunk in chunks:
                 with self._held():
                     table, image = self._image_uploading(credentials, region, cloud_id)
@@ -363,6 +363,8 @@ class SimCloud:
         self, credentials: Credentials, region: str, cloud_id: str, spool: str | None, size: int, corrupt: bool
     ) -> AsyncGenerator[bytes, None]:
         """The bytes of an image being read, the image looked for again before each chunk."""
+        with self._held():
+            path = self._provisioner.spool.path(spool) if spool is not None else None
         file = None
         offset = 0
         try:
@@ -370,15 +372,14 @@ class SimCloud:
                 with self._held():
                     self._image_to_read(credentials, region, cloud_id)
                     rate = self._transfer_rate()
-                    files = self._provisioner.spool
                 # A chunk stays within one block of made-up bytes; at a capped rate it is smaller (imagebytes).
                 length = min(imagebytes.chunk_length(rate), size - offset, imagebytes.BLOCK - offset % imagebytes.BLOCK)
-                if spool is None:
+                if path is None:
                     chunk = imagebytes.made_up(cloud_id, offset, length)
                 else:
                     if file is None:
                         try:
-                            file = await asyncio.to_thread(files.reader, spool)
+                            file = await asyncio.to_thread(path.open, "rb")
                         except FileNotFoundError:  # deleted since the look above
                             raise SimApiError("NotFound", f"no images {cloud_id!r}") from None
                     chunk = await asyncio.to_thread(file.read, length)

@@ -97,6 +97,8 @@ class Spool:
         self._removal: weakref.finalize | None = None
 
     def path(self, name: str) -> Path:
+        """Where file `name` goes, the directory made if need be. Called on the event loop (no thread races
+        to make the temporary directory twice); the file itself is opened off it."""
         if self._directory is None:
             self._directory = Path(tempfile.mkdtemp(prefix="cloudgate-sim-images-"))
             self._removal = weakref.finalize(self, shutil.rmtree, self._directory, ignore_errors=True)
@@ -106,14 +108,6 @@ class Spool:
     def discard(self, name: str | None) -> None:
         if name is not None and self._directory is not None:
             (self._directory / name).unlink(missing_ok=True)
-
-    def reader(self, name: str) -> BinaryIO:
-        """The file `name`, open to read. Blocking: run it off the loop."""
-        return self.path(name).open("rb")
-
-    def writer(self, name: str) -> SpoolWriter:
-        """A new file `name` (replacing any), to write an upload into. Blocking: run it off the loop."""
-        return SpoolWriter(self.path(name), sync=self.kept)
 
     def __getstate__(self) -> dict[str, Any]:
         # Only a durable cloud is saved, and its directory outlives every process: no removal to carry.
