@@ -319,6 +319,9 @@ class CapabilitiesOut(View):
     edit: dict[str, list[str]]
     actions: dict[str, list[str]]
     public_kinds: list[str]
+    image_transfer: list[str] = Field(
+        description='Image bytes the cloud moves: "read" (an image\'s data out), "write" (a new image in).'
+    )
 
 
 class CloudInfo(View):

@@ -4,60 +4,10 @@ service names; a create carries other clouds' key pairs over and refuses what ca
 
 from __future__ import annotations
 
-import json
-import secrets
-from collections.abc import Iterator
-from dataclasses import fields
-from typing import Any
-
 import pytest
 
 from cloudgate.app import Gateway
-from cloudgate.drivers.sim import SimClock, SimCloud, register, unregister
-from cloudgate.drivers.sim.lifecycle import Delays
-from tests.api.conftest import Caller, account_body, finished_operation, sync_account
-
-# Resources settle at once: these tests follow operations to their end, not the clouds' timing.
-INSTANT = Delays(**{f.name: 0.0 for f in fields(Delays)})
-
-
-@pytest.fixture
-def two_clouds() -> Iterator[tuple[SimCloud, SimCloud]]:
-    """Two simulated clouds on real time, each at an endpoint of its own, with a project-a each."""
-    made = []
-    for _ in range(2):
-        cloud = register(SimCloud(f"sim-scope-{secrets.token_hex(6)}", clock=SimClock.real(), delays=INSTANT))
-        cloud.add_account("AK-A", "SK-A", "project-a")
-        made.append(cloud)
-    yield made[0], made[1]
-    for cloud in made:
-        unregister(cloud.endpoint)
-
-
-@pytest.fixture
-async def clouds(alice: Caller, gateway: Gateway, two_clouds: tuple[SimCloud, SimCloud]) -> dict[str, str]:
-    """Alice's two accounts, one per cloud, aliased CloudOne and CloudTwo: {alias: account id}."""
-    ids = {}
-    for alias, cloud in zip(("CloudOne", "CloudTwo"), two_clouds, strict=True):
-        response = await alice.post("/v1/accounts", json={**account_body(cloud, "project-a"), "alias": alias})
-        assert response.status_code == 201, response.text
-        assert response.json()["alias"] == alias
-        ids[alias] = response.json()["id"]
-        await sync_account(gateway, ids[alias])
-    return ids
-
-
-def scoped(scope: dict[str, str]) -> dict[str, str]:
-    return {"X-Cloudgate-Scope": json.dumps(scope)}
-
-
-async def created(caller: Caller, gateway: Gateway, collection: str, body: dict[str, Any]) -> dict[str, Any]:
-    """A resource made through /v1, once its operation succeeded, as the store then shows it."""
-    response = await caller.post(f"/v1/{collection}", json=body)
-    assert response.status_code == 202, response.text
-    done = await finished_operation(caller, response.json()["operation"]["id"])
-    assert done["state"] == "succeeded", done
-    return (await caller.get(f"/v1/{collection}/{response.json()['resource']['id']}")).json()
+from tests.api.conftest import Caller, created, finished_operation, instance_body, scoped
 
 
 async def test_aliases_name_a_clients_accounts(alice: Caller, bob: Caller, clouds: dict[str, str]):
@@ -114,10 +64,6 @@ async def test_a_scope_naming_no_account_of_the_client_tells_nothing(
     assert answers[0] == answers[1] == ("invalid_scope", "scope: image cloud '<cloud>' is none of your accounts")
     create = await bob.post("/v1/keypairs", json={"name": "k", "scope": {"keypair": clouds["CloudOne"]}})
     assert create.status_code == 400 and create.json()["error"]["code"] == "invalid_scope"
-
-
-def instance_body(**fields: Any) -> dict[str, Any]:
-    return {"name": "web", "flavor": "s1.tiny", "image": "debian-12", "datacenter": "sim-east-a", **fields}
 
 
 async def test_a_key_pair_of_another_cloud_is_imported(alice: Caller, gateway: Gateway, clouds: dict[str, str]):
