@@ -66,6 +66,13 @@ class AccountDirectory:
             raise ApiError(404, "not_found", f"no account named {value!r}: see `cloudgate account list`")
         return named[0]
 
+    def unaliased(self, value: str) -> str:
+        """The id of the account your alias `value` names; any other value as it is (the gateway looks names
+        up in filters itself)."""
+        if ACCOUNT_ID.fullmatch(value):
+            return value
+        return next((account_id for account_id, a in self._all().items() if a.get("alias") == value), value)
+
     def names(self) -> dict[str, str]:
         """Each account's name by id (its id when it has none)."""
         return {account_id: str(account.get("name") or account_id) for account_id, account in self._all().items()}
@@ -87,7 +94,7 @@ def resource_id(session: Session, kind: str, value: str, account: str | None = N
     that name, else the one with that cloud id (within `account`, by id or name, when given)."""
     if kind_of_id(value) == Kind(kind):
         return value
-    within = {"account": account} if account else {}
+    within = {"account": AccountDirectory(session).unaliased(account)} if account else {}
     for field in ("name", "cloud_id"):
         page = session.get(f"/v1/{collection_of(kind)}", **{field: value}, **within, limit=CANDIDATES_SHOWN + 1)
         ids = [item["id"] for item in page["items"]]

@@ -152,7 +152,8 @@ IdempotencyOption = Annotated[
 
 ANY_OF = " Repeat for any of several."
 FilterAccount = Annotated[
-    list[str] | None, typer.Option("--account", help="Only what this account can use (name or id)." + ANY_OF)
+    list[str] | None,
+    typer.Option("--account", help="Only what this account can use (alias, name or id)." + ANY_OF),
 ]
 FilterState = Annotated[list[str] | None, typer.Option("--state", help="Only in this state." + ANY_OF)]
 FilterName = Annotated[list[str] | None, typer.Option("--name", help="Only with this name." + ANY_OF)]
@@ -284,6 +285,9 @@ def kind_group(kind: str) -> typer.Typer:
         filters = {"account": account, "state": state, "name": name, "cloud": cloud, "datacenter": datacenter,
                    "id": ids, "cloud_id": cloud_ids, "tag": ["=".join(split_pair(t, "--tag")) for t in tag or ()]}  # fmt: skip
         with invocation.session() as session:
+            if account:
+                directory = AccountDirectory(session)
+                filters["account"] = [directory.unaliased(value) for value in account]
             items, next_cursor = list_resources(
                 session, kind, {k: v for k, v in filters.items() if v}, limit, all_pages, cursor
             )
