@@ -56,7 +56,7 @@ async def _in(gce: GceRequest, project: str, name: str, family: bool = False) ->
 
 async def source_image(gce: GceRequest, link: str) -> tuple[ResourceRecord, GceRequest]:
     """The image a link names (`projects/debian-cloud/global/images/family/debian-12`, `global/images/x`,
-    `projects/CloudTwo/global/images/x`, …), and the request to make what boots from it with: for an image of
+    `projects/cloudtwo/global/images/x`, …), and the request to make what boots from it with: for an image of
     another of the client's projects, this one in the scope `{"image": <its account>}`."""
     project, parts = relative(link)
     family = len(parts) >= 2 and parts[-2] == "family"
@@ -66,7 +66,7 @@ async def source_image(gce: GceRequest, link: str) -> tuple[ResourceRecord, GceR
         if other is None:
             raise not_found(f"projects/{project}/global/images/{'family/' if family else ''}{name}")
         scoped = await gce.call(gce.core.scopes.bind, gce.caller, {"image": other.row.id})
-        gce, project = replace(gce, caller=scoped), None
+        gce = replace(gce, caller=scoped)  # its images are those of the scope's image cloud: that account's
     return await _in(gce, project or gce.project, name, family), gce
 
 
