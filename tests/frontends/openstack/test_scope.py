@@ -137,24 +137,25 @@ def write_scoped_cloud(world: OpenStackWorld, token: str) -> None:
     world.clouds_yaml.write_text(yaml.safe_dump(config))
 
 
+def seed_command(world: OpenStackWorld, flavor: str, image: str, source_id: str, source_images: dict[str, str]) -> None:
+    """The seed's command as written, on the world's project with `image` (OpenStack id `source_id`) of the cloud
+    called CloudTwo, whose images are `source_images`; then the token form without the plugin's option (the
+    world's clouds.yaml holds SCOPED_CLOUD). Asserts as it goes; any pair of backends."""
+    server = world.cli("server", "create", "my-vm", "--flavor", flavor, "--image", image,
+                       "--os-scope", '{"image": "CloudTwo"}', "--wait", "-f", "json")  # fmt: skip
+    assert server["status"] == "ACTIVE", server
+    replicas = [i for i in world.cli("image", "list", "-f", "json") if i["Name"] == image]
+    assert len(replicas) == 1 and replicas[0]["ID"] != source_id, replicas  # the copy in the project's cloud
+    assert server["image"] == f"{image} ({replicas[0]['ID']})"
+    listed = openstack_cli(world.clouds_yaml, SCOPED_CLOUD, "image", "list", "-f", "json")
+    assert {i["ID"]: i["Name"] for i in listed} == source_images
+
+
 async def test_the_seed_command_runs_as_written_with_the_plugin_and_without_it(clouds: TwoClouds):
     world = clouds.world
     two_images = image_names(await _glance(clouds, {"image": "CloudTwo"}))
     write_scoped_cloud(world, scoped(await login(world), {"image": "CloudTwo"}))
-
-    def run() -> None:
-        server = world.cli("server", "create", "my-vm", "--flavor", FLAVOR, "--image", SOURCE_IMAGE,
-                           "--os-scope", '{"image": "CloudTwo"}', "--wait", "-f", "json")  # fmt: skip
-        assert server["status"] == "ACTIVE", server
-        assert server["image"].startswith(f"{SOURCE_IMAGE} (")  # the replica in CloudOne, shown by name
-        replicas = [i for i in world.cli("image", "list", "-f", "json") if i["Name"] == SOURCE_IMAGE]
-        assert len(replicas) == 1 and replicas[0]["ID"] != to_uuid(clouds.cirros), replicas
-        assert server["image"] == f"{SOURCE_IMAGE} ({replicas[0]['ID']})"
-        # without the plugin's option: the token form, exchanged at keystone by the CLI's token login
-        listed = openstack_cli(world.clouds_yaml, SCOPED_CLOUD, "image", "list", "-f", "json")
-        assert {i["ID"]: i["Name"] for i in listed} == two_images
-
-    await asyncio.to_thread(run)
+    await asyncio.to_thread(seed_command, world, FLAVOR, SOURCE_IMAGE, to_uuid(clouds.cirros), two_images)
 
 
 async def test_the_token_form_boots_from_another_cloud_s_image_with_openstacksdk(clouds: TwoClouds):
