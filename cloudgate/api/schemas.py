@@ -264,6 +264,7 @@ class OperationOut(View):
     error: ErrorInfo | None
     result: dict[str, Any] | None
     progress: dict[str, Any] | None = Field(None, description="`{done, total, unit}` while a long operation runs.")
+    scope: dict[str, str] | None = Field(None, description="The scope it runs in: account ids per service.")
     request_id: str | None = Field(None, description="The `X-Request-Id` of the request that started it.")
     created_at: float
     updated_at: float
@@ -318,6 +319,9 @@ class CapabilitiesOut(View):
     edit: dict[str, list[str]]
     actions: dict[str, list[str]]
     public_kinds: list[str]
+    image_transfer: list[str] = Field(
+        description='Image bytes the cloud moves: "read" (an image\'s data out), "write" (a new image in).'
+    )
 
 
 class CloudInfo(View):

@@ -97,12 +97,13 @@ class Operation:
     updated_at: float
     request_id: str | None
     progress: dict[str, Any] | None = None  # {"done", "total", "unit"} of a long operation
+    scope: dict[str, str] | None = None  # the bound scope of the request that started it
 
     @classmethod
     def of(cls, row: OperationRow, result: dict[str, Any] | None = None) -> Operation:
         return cls(row.id, row.account_id, row.kind, row.resource_id, row.action, row.state, row.error,
                    result if result is not None else row.result, row.created_at, row.updated_at, row.request_id,
-                   row.progress)  # fmt: skip
+                   row.progress, row.scope)  # fmt: skip
 
     @property
     def finished(self) -> bool:
@@ -111,8 +112,8 @@ class Operation:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "account": self.account_id or None, "kind": self.kind, "resource_id": self.resource_id,
                 "action": self.action, "state": self.state, "error": self.error, "result": self.result,
-                "progress": self.progress, "created_at": self.created_at, "updated_at": self.updated_at,
-                "request_id": self.request_id}  # fmt: skip
+                "progress": self.progress, "scope": self.scope, "created_at": self.created_at,
+                "updated_at": self.updated_at, "request_id": self.request_id}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,8 +254,9 @@ class Operations:
             async with self._store.write() as conn:
                 await op_rows.insert_operation(conn, op)
                 last = await self._observation.expect(
-                    conn, record, protect_until=now + self._settings.consistency_grace_seconds
-                )
+                    conn, record, protect_until=now + self._settings.consistency_grace_seconds,
+                    cause={"operation": op.id, "request_id": caller.request_id, "scope": dict(caller.scope) or None},
+                )  # fmt: skip
         except IntegrityError:
             replay = await self._replay_create(caller, digest)
             if replay is None:

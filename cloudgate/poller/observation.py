@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -36,11 +37,14 @@ class Observation:
     # -- intent, written in the caller's transaction ---------------------------------------------
 
     @staticmethod
-    async def expect(conn: AsyncConnection, record: ResourceRecord, *, protect_until: float) -> int | None:
+    async def expect(
+        conn: AsyncConnection, record: ResourceRecord, *, protect_until: float, cause: dict[str, Any] | None = None
+    ) -> int | None:
         """Record a resource the gateway is about to create (no cloud id yet) and its `created`
-        event; the poller does not delete it for absence before `protect_until`. The event's seq."""
+        event (naming its `cause`, the operation); the poller does not delete it for absence before
+        `protect_until`. The event's seq."""
         await rows.insert_records(conn, [(record, None)], protect_until=protect_until)
-        return await outbox.append(conn, [EventDraft("created", record, [])], record.created_at)
+        return await outbox.append(conn, [EventDraft("created", record, [], cause)], record.created_at)
 
     @staticmethod
     async def destroying(conn: AsyncConnection, resource_id: str) -> None:

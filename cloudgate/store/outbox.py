@@ -20,6 +20,7 @@ class EventDraft:
     type: str
     record: ResourceRecord
     changed: list[str]
+    cause: dict[str, Any] | None = None  # the operation (and its request's scope) that made it happen
 
 
 @dataclass(slots=True)
@@ -34,8 +35,10 @@ class Event:
     cloud: str
     changed: list[str]
     resource: dict[str, Any]
+    cause: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        cause = {"cause": self.cause} if self.cause else {}
         return {
             "seq": self.seq,
             "at": self.at,
@@ -46,6 +49,7 @@ class Event:
             "cloud": self.cloud,
             "changed": self.changed,
             "resource": self.resource,
+            **cause,
         }
 
 
@@ -79,6 +83,7 @@ async def append(conn: AsyncConnection, drafts: Sequence[EventDraft], at: float)
                 "cloud": draft.record.cloud,
                 "changed": draft.changed,
                 "resource": draft.record.to_dict(),
+                "cause": draft.cause,
             }
             for i, draft in enumerate(drafts)
         ],

@@ -129,6 +129,7 @@ events = Table(
     Column("cloud", String(64), nullable=False),
     Column("changed", JSON, nullable=False),
     Column("resource", JSON, nullable=False),
+    Column("cause", JSON),  # {"operation", "request_id", "scope"} of an event a gateway request made
 )
 Index("ix_events_scope_seq", events.c.scope, events.c.seq)
 

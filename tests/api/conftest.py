@@ -4,10 +4,11 @@ and callers (admin, alice, bob) that hold tokens."""
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,9 +17,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from cloudgate.app import create_app
-from cloudgate.app import Gateway
+from cloudgate.app import Gateway, create_app
 from cloudgate.drivers.sim import SimClock, SimCloud, register, unregister
+from cloudgate.drivers.sim.lifecycle import Delays
 from cloudgate.model import Kind
 from cloudgate.settings import Settings
 
@@ -244,3 +245,51 @@ async def sse_messages(response: httpx.Response) -> AsyncIterator[dict[str, str]
             field, _, value = line.partition(":")
             value = value.removeprefix(" ")
             message[field] = f"{message[field]}\n{value}" if field in message else value
+
+
+# Resources settle at once: these tests follow operations to their end, not the clouds' timing.
+INSTANT = Delays(**{f.name: 0.0 for f in fields(Delays)})
+
+
+@pytest.fixture
+def two_clouds() -> Iterator[tuple[SimCloud, SimCloud]]:
+    """Two simulated clouds on real time, each at an endpoint of its own, with a project-a each."""
+    made = []
+    for _ in range(2):
+        cloud = register(SimCloud(f"sim-scope-{secrets.token_hex(6)}", clock=SimClock.real(), delays=INSTANT))
+        cloud.add_account("AK-A", "SK-A", "project-a")
+        made.append(cloud)
+    yield made[0], made[1]
+    for cloud in made:
+        unregister(cloud.endpoint)
+
+
+@pytest.fixture
+async def clouds(alice: Caller, gateway: Gateway, two_clouds: tuple[SimCloud, SimCloud]) -> dict[str, str]:
+    """Alice's two accounts, one per cloud, aliased CloudOne and CloudTwo: {alias: account id}."""
+    ids = {}
+    for alias, cloud in zip(("CloudOne", "CloudTwo"), two_clouds, strict=True):
+        response = await alice.post("/v1/accounts", json={**account_body(cloud, "project-a"), "alias": alias})
+        assert response.status_code == 201, response.text
+        assert response.json()["alias"] == alias
+        ids[alias] = response.json()["id"]
+        await sync_account(gateway, ids[alias])
+    return ids
+
+
+def scoped(scope: dict[str, str]) -> dict[str, str]:
+    return {"X-Cloudgate-Scope": json.dumps(scope)}
+
+
+async def created(caller: Caller, gateway: Gateway, collection: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A resource made through /v1, once its operation succeeded, as the store then shows it."""
+    response = await caller.post(f"/v1/{collection}", json=body)
+    assert response.status_code == 202, response.text
+    done = await finished_operation(caller, response.json()["operation"]["id"])
+    assert done["state"] == "succeeded", done
+    return (await caller.get(f"/v1/{collection}/{response.json()['resource']['id']}")).json()
+
+
+def instance_body(**extra: Any) -> dict[str, Any]:
+    """A machine's create body on a sim cloud, with `extra` fields."""
+    return {"name": "web", "flavor": "s1.tiny", "image": "debian-12", "datacenter": "sim-east-a", **extra}

@@ -26,6 +26,7 @@ async def test_clouds_lists_the_sim_and_what_it_can_do(alice: Caller, http: http
     sim = response.json()["sim"]
     assert "instance" in sim["capabilities"]["kinds"] and "image" in sim["capabilities"]["public_kinds"]
     assert sim["capabilities"]["actions"]["instance"] == ["reboot", "start", "stop"]
+    assert sim["capabilities"]["image_transfer"] == ["read", "write"]
     assert sim["create_fields"]["instance"] == ["datacenter", "flavor", "image"]
     assert (await http.get("/v1/clouds")).status_code == 401
 

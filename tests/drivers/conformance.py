@@ -219,6 +219,10 @@ class DriverConformance:
         assert set(driver.create_fields) <= caps.create
         assert all(fields for fields in caps.edit.values())
         assert all(actions for actions in caps.actions.values())
+        # image transfer is declared exactly when the driver implements it (the base raises Unsupported)
+        assert caps.image_transfer <= {"read", "write"}
+        assert ("read" in caps.image_transfer) == (type(driver).read_image is not Driver.read_image)
+        assert ("write" in caps.image_transfer) == (type(driver).write_image is not Driver.write_image)
 
     def test_every_declared_edit_and_action_is_exercised(self, driver: Driver) -> None:
         for kind, fields in driver.capabilities.edit.items():

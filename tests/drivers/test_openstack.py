@@ -264,6 +264,7 @@ def answered(error_type: type[sdk.HttpException], status: int, details: str, **h
         (ksa.Unauthorized("who?"), CloudAuthFailed),
         (ksa.ConnectFailure("refused"), Unavailable),
         (sdk.ResourceTimeout("slow"), Unavailable),
+        (requests.exceptions.ChunkedEncodingError("an image's bytes cut off"), Unavailable),
     ],
 )
 def test_native_errors_map_through_one_table(failure: Exception, expected: type) -> None:

@@ -56,7 +56,7 @@ async def endpoint_settings(cloud: CloudType, endpoint: Endpoint, caller: Caller
     "/v1/clouds/{cloud}/settings", response_model=dict[str, Any], summary="Change an endpoint's settings (admin)",
     description="The settings a cloud type declares in `endpoint_settings` (`GET /v1/clouds`): for `sim`, the "
     "faults of a simulated cloud (error_rate, throttle_rate, retry_after, latency, outage, clock_skew, "
-    "consistency_delay), so a running demo can rehearse failures.",
+    "consistency_delay, image_corruption, transfer_rate), so a running demo can rehearse failures.",
 )  # fmt: skip
 async def change_endpoint_settings(
     cloud: CloudType, endpoint: Endpoint, changes: Annotated[dict[str, Any], Body()], caller: CallerDep

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
-from cloudgate.drivers.base import AccountConfig, Capabilities, CloudIdentity, Driver
+from cloudgate.drivers.base import AccountConfig, Capabilities, CloudIdentity, Driver, ImageData, Progress
+from cloudgate.drivers.openstack import image_data
 from cloudgate.drivers.openstack.identity import explain_refusal, server_time, whoami
 from cloudgate.drivers.openstack.kinds import KINDS
 from cloudgate.drivers.openstack.session import AccountConnection
@@ -40,6 +42,7 @@ class OpenStackDriver(Driver):
         edit={kind: frozenset(fields) for kind, fields in EDIT_FIELDS.items()},
         actions={kind: frozenset(actions) for kind, actions in ACTIONS.items()},
         public_kinds=frozenset({Kind.IMAGE}),
+        image_transfer=frozenset({"read", "write"}),
     )
     create_fields = declare(CREATE_FIELDS, REQUIRED_FIELDS)
 
@@ -95,6 +98,12 @@ class OpenStackDriver(Driver):
             raise InvalidRequest(f"{action} needs {', '.join(missing)}")
         call = KINDS[kind].actions[action]
         await self._connection.run(lambda conn: call(conn, cloud_id, native))
+
+    def read_image(self, cloud_id: str) -> AbstractAsyncContextManager[ImageData]:
+        return image_data.reading(self.config, cloud_id)
+
+    async def write_image(self, spec: Mapping[str, Any], data: ImageData, progress: Progress) -> CloudResource:
+        return await image_data.write(self.config, spec, data, progress)
 
     async def close(self) -> None:
         await self._connection.close()

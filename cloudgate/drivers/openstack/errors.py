@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import requests
 from keystoneauth1 import exceptions as ksa
 from openstack import exceptions as sdk
 
@@ -31,7 +32,7 @@ ERRORS: dict[int | type[Exception], type[CloudgateError]] = {
     404: NotFound,
     409: Conflict,
     412: Conflict,
-    413: QuotaExceeded,  # cinder's over-quota answer
+    413: QuotaExceeded,  # cinder's and glance's over-quota answer
     429: Throttled,
     500: Unavailable,
     502: Unavailable,
@@ -47,6 +48,7 @@ ERRORS: dict[int | type[Exception], type[CloudgateError]] = {
     sdk.InvalidRequest: InvalidRequest,
     ksa.AuthPluginException: CloudAuthFailed,
     ksa.ClientException: Unavailable,
+    requests.RequestException: Unavailable,  # an image's bytes cut off mid-stream
     sdk.SDKException: CloudgateError,
 }
 
@@ -92,8 +94,8 @@ def _retry_after(exc: Exception) -> float | None:
 
 @contextmanager
 def native_errors() -> Iterator[None]:
-    """Raise cloudgate errors for what openstacksdk and keystoneauth raise inside."""
+    """Raise cloudgate errors for what openstacksdk, keystoneauth and requests (streaming an image) raise inside."""
     try:
         yield
-    except (sdk.SDKException, ksa.ClientException) as exc:
+    except (sdk.SDKException, ksa.ClientException, requests.RequestException) as exc:
         raise translate(exc) from exc

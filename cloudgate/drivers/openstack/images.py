@@ -1,5 +1,5 @@
-"""glance: images, public ones published to every account; new ones are snapshots of nova servers.
-Blocking calls, run in the driver's pool."""
+"""glance: images, public ones published to every account; new ones are snapshots of nova servers (or
+uploads of another cloud's image: image_data.py). Blocking calls, run in the driver's pool."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ OS_PROPERTIES = ("os_distro", "os_type")
 
 
 def list_images(conn: Connection) -> list[CloudResource]:
-    return [_image(native(image)) for image in conn.image.images()]
+    return [image_resource(native(image)) for image in conn.image.images()]
 
 
-def _image(raw: dict[str, Any]) -> CloudResource:
+def image_resource(raw: dict[str, Any]) -> CloudResource:
     attrs = {
         "os": next((raw[key] for key in OS_PROPERTIES if raw.get(key)), None),
         "min_disk_gb": raw.get("min_disk"),
@@ -35,7 +35,7 @@ def create_image(conn: Connection, spec: Mapping[str, Any]) -> CloudResource:
     image = conn.compute.create_server_image(spec["server_id"], spec["name"])
     for tag in spec.get("tags", ()):
         conn.image.add_tag(image.id, tag)
-    return _image(native(conn.image.get_image(image.id)))
+    return image_resource(native(conn.image.get_image(image.id)))
 
 
 def destroy_image(conn: Connection, image_id: str) -> None:

@@ -4,14 +4,20 @@ openstacksdk blocks, and a connection is not made for concurrent use: every call
 connection runs in a thread of one bounded pool shared by all accounts, under that account's lock.
 keystoneauth behind the connection authenticates on first use and authenticates again when the
 token nears its expiry or a service refuses it (a revoked token).
+
+An image transfer is the exception (`transfer_connection`): its bytes take minutes where other calls
+take a moment, so each transfer has a connection and a thread of its own for as long as it lasts, and
+the account's connection keeps serving polls meanwhile. A thread per transfer also means a transfer
+never waits for a pool thread that another transfer holds while waiting for this one's bytes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -94,10 +100,12 @@ def connect(config: AccountConfig) -> Connection:
 
 
 class AccountConnection:
-    """An account's connection, built on first use; `run` calls a function on it in the shared pool."""
+    """An account's connection, built on first use; `run` calls a function on it in the shared pool (or in
+    the executor given)."""
 
-    def __init__(self, config: AccountConfig):
+    def __init__(self, config: AccountConfig, executor: Executor | None = None):
         self._config = config
+        self._executor = executor
         self._connection: Connection | None = None
         self._lock = asyncio.Lock()
 
@@ -105,7 +113,7 @@ class AccountConnection:
         """`call(connection)` in a pool thread, openstacksdk's errors raised as cloudgate's."""
         await self._lock.acquire()
         try:
-            future = asyncio.get_running_loop().run_in_executor(_shared_pool(), self._call, call)
+            future = asyncio.get_running_loop().run_in_executor(self._executor or _shared_pool(), self._call, call)
         except BaseException:
             self._lock.release()
             raise
@@ -128,3 +136,17 @@ class AccountConnection:
         if self._connection is not None:
             await self.run(lambda connection: connection.close())
             self._connection = None
+
+
+@asynccontextmanager
+async def transfer_connection(config: AccountConfig) -> AsyncIterator[AccountConnection]:
+    """A connection and a thread of one image transfer's own (see the module's docstring), closed after it."""
+    thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cloudgate-openstack-transfer")
+    connection = AccountConnection(config, thread)
+    try:
+        yield connection
+    finally:
+        try:
+            await connection.close()
+        finally:
+            thread.shutdown(wait=False)

@@ -264,6 +264,32 @@ EDIT_FIELDS: dict[Kind, dict[str, str]] = {
     Kind.SECURITY_GROUP: {"name": "name", "description": "description", "rules": "rules", "tags": "tags"},
 }
 
+# -- image data ---------------------------------------------------------------------------------------
+# An image written from another cloud's data (`write_image`): spec field -> glance's image field.
+UPLOAD_FIELDS: dict[str, str] = {
+    "name": "name",
+    "disk_format": "disk_format",
+    "container_format": "container_format",
+    "min_disk": "min_disk",
+    "min_ram": "min_ram",
+    "tags": "tags",
+}
+# What glance needs of an image before it takes its data, when the spec does not say; private to the project
+# as the gateway's images are (glance's own default is "shared").
+UPLOAD_DEFAULTS: dict[str, str] = {"disk_format": "raw", "container_format": "bare", "visibility": "private"}
+# glance's fields that an image's data carries along as its properties (`ImageData.properties`).
+DATA_PROPERTIES = ("disk_format", "container_format", "min_disk", "min_ram")
+# glance's statuses after an upload: on the way to active (the file store is there at once; others take a while).
+SETTLING_IMAGE = frozenset({"saving", "uploading", "importing"})
+
+
+def checksums_from_native(raw: Mapping[str, Any]) -> dict[str, str]:
+    """glance's checksums of an image's data: `checksum` (md5), and `os_hash_value` by `os_hash_algo` (sha512
+    unless glance is configured otherwise)."""
+    found = {"md5": raw.get("checksum"), raw.get("os_hash_algo") or "": raw.get("os_hash_value")}
+    return {algorithm: digest for algorithm, digest in found.items() if algorithm and digest}
+
+
 # Generic action -> the action's generic params -> native names, per kind.
 ACTIONS: dict[Kind, dict[str, dict[str, str]]] = {
     Kind.INSTANCE: {"start": {}, "stop": {}, "reboot": {}},

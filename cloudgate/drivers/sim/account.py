@@ -14,6 +14,8 @@ DEFAULT_QUOTAS: dict[str, int] = {
     "volumes": 200,
     "volume_gb": 20_000,
     "snapshots": 200,
+    "images": 1_000,
+    "image_mb": 1 << 20,  # image data stored, in MiB (glance's image_size_total): 1 TiB
 }
 
 

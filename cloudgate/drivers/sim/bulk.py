@@ -8,7 +8,7 @@ from typing import Any
 
 from cloudgate.drivers.sim import keys, network
 from cloudgate.drivers.sim.account import Account
-from cloudgate.drivers.sim.provision import Provisioner
+from cloudgate.drivers.sim.provision import DEFAULT_IMAGE_BYTES, Provisioner
 from cloudgate.drivers.sim.rows import Image, KeyPair, SecurityGroup, Server, Snapshot, Subnet, Volume
 from cloudgate.drivers.sim.table import AccountTable
 
@@ -88,7 +88,10 @@ def _snapshots(provisioner: Provisioner, table: AccountTable, count: int, now: f
 def _images(provisioner: Provisioner, table: AccountTable, count: int, now: float) -> None:
     for _ in range(count):
         seq = next(provisioner.seqs)
-        table.add(Image(seq=seq, name=f"image-{seq}", created=now, status="ACTIVE", os="linux", min_disk=8))
+        image = Image(seq=seq, name=f"image-{seq}", created=now, status="ACTIVE", os="linux", min_disk=8,
+                      size=DEFAULT_IMAGE_BYTES)  # fmt: skip
+        table.add(image)
+        table.owner.charge(provisioner.usage(image), enforce=False)
 
 
 def _subnets(provisioner: Provisioner, table: AccountTable, count: int, now: float) -> None:

@@ -21,12 +21,12 @@ FLAVORS: tuple[tuple[str, int, int, int], ...] = (
     ("s1.xlarge", 8, 16384, 160),
 )
 
-# name, os type, minimum disk (GB)
-PUBLIC_IMAGES: tuple[tuple[str, str, int], ...] = (
-    ("ubuntu-24.04", "linux", 8),
-    ("debian-12", "linux", 8),
-    ("rocky-9", "linux", 10),
-    ("windows-2022", "windows", 40),
+# name, os type, minimum disk (GB), bytes of data: a few MB each, like a cirros image, so that tests copy them fast
+PUBLIC_IMAGES: tuple[tuple[str, str, int, int], ...] = (
+    ("ubuntu-24.04", "linux", 8, 5_832_704),
+    ("debian-12", "linux", 8, 4_457_682),
+    ("rocky-9", "linux", 10, 7_344_353),
+    ("windows-2022", "windows", 40, 9_437_961),
 )
 
 
@@ -40,7 +40,7 @@ class Catalog:
             self.flavors.add(Flavor(seq=next(seqs), name=name, created=created, vcpus=vcpus, ram=ram, disk=disk))
         self.flavors_by_name = {row.name: row for row in self.flavors.rows.values()}
         self.public_images: Table[Image] = Table("images")
-        for name, os, min_disk in PUBLIC_IMAGES:
+        for name, os, min_disk, size in PUBLIC_IMAGES:
             self.public_images.add(
                 Image(
                     seq=next(seqs),
@@ -50,6 +50,7 @@ class Catalog:
                     os=os,
                     min_disk=min_disk,
                     visibility="public",
+                    size=size,
                 )
             )
         self.locations: dict[str, Table[Location]] = {}

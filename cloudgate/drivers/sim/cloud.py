@@ -10,15 +10,16 @@ console: changes made behind the gateway's back, with no credentials and no faul
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import itertools
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from cloudgate.drivers.sim import bulk
+from cloudgate.drivers.sim import bulk, imagebytes
 from cloudgate.drivers.sim.account import Account
 from cloudgate.drivers.sim.catalog import DEFAULT_REGIONS, Catalog
 from cloudgate.drivers.sim.clock import SimClock
@@ -28,8 +29,8 @@ from cloudgate.drivers.sim.faults import Faults
 from cloudgate.drivers.sim.lifecycle import Delays
 from cloudgate.drivers.sim.native import STATUSES, SimApiError
 from cloudgate.drivers.sim.params import invalid
-from cloudgate.drivers.sim.provision import Provisioner
-from cloudgate.drivers.sim.rows import Stateful
+from cloudgate.drivers.sim.provision import LEAVING, Provisioner
+from cloudgate.drivers.sim.rows import Image, Stateful
 from cloudgate.drivers.sim.table import AccountTable, Table
 
 
@@ -68,7 +69,8 @@ class SimCloud:
     @classmethod
     def durable(cls, path: Path, build: Callable[[], SimCloud]) -> SimCloud:
         """The cloud kept in `path` (shared with every process that opens it): read from the file when it
-        exists, else `build()` and written there."""
+        exists, else `build()` and written there. Uploaded images' bytes are kept beside it, in
+        `<path>.images/`."""
         state = StateFile(path)
         if state.exists():
             cloud = cls.__new__(cls)
@@ -76,6 +78,7 @@ class SimCloud:
             state.load(cloud)
         else:
             cloud = build()
+            cloud._provisioner.spool = imagebytes.Spool(path.with_name(path.name + ".images"))
             cloud._file = state
             state.save(cloud)
         return cloud
@@ -105,7 +108,8 @@ class SimCloud:
             self._accounts[project] = self._by_access_key[access_key] = account
 
     def usage(self, project: str) -> dict[str, int]:
-        """What the project's resources count against its quotas (instances, cores, volumes, volume_gb, snapshots)."""
+        """What the project's resources count against its quotas (instances, cores, volumes, volume_gb, snapshots,
+        images, image_mb)."""
         with self._held():
             self._provisioner.settle()
             return dict(self._account(project).usage)
@@ -191,6 +195,72 @@ class SimCloud:
             table, row = self._addressed(credentials, collection, region, cloud_id)
             self._provisioner.perform(table, row, action, spec or {})
             return row.wire()
+
+    # -- the API: image data ------------------------------------------------------------------
+
+    async def read_image(
+        self, credentials: Credentials, region: str, cloud_id: str
+    ) -> tuple[dict[str, Any], AsyncGenerator[bytes, None]]:
+        """An image's data (glance's `GET /v2/images/{id}/file`), public or the account's, ACTIVE: the image as
+        the API shows it with the `checksums` of its bytes, and the bytes, streamed. Once the image is deleted,
+        a read under way fails (NotFound) at its next chunk. `faults.transfer_rate` paces the bytes,
+        `faults.image_corruption` flips one of them, and an outage cuts them off."""
+        await self._gate()
+        with self._held():
+            image = self._image_to_read(credentials, region, cloud_id)
+            checksums, size = image.checksums, image.size
+        if checksums is None:  # made-up bytes, read for the first time: hashed once, outside the lock
+            checksums = await imagebytes.made_up_checksums(cloud_id, size)
+        with self._held():
+            image = self._image_to_read(credentials, region, cloud_id)
+            if image.checksums is None:
+                image.checksums = checksums
+            corrupt = self.faults.corrupts_image_read()
+            chunks = self._image_chunks(credentials, region, cloud_id, image.spool, image.size, corrupt)
+            return {**image.wire(), "checksums": dict(image.checksums)}, chunks
+
+    async def upload_image_data(
+        self, credentials: Credentials, region: str, cloud_id: str, chunks: AsyncIterator[bytes]
+    ) -> dict[str, Any]:
+        """An image's data (glance's `PUT /v2/images/{id}/file`) for an image created QUEUED (`upload`): it is
+        UPLOADING while the bytes arrive (each counted against the `image_mb` quota as it comes, paced by
+        `faults.transfer_rate`), and ACTIVE with their checksums once all have. On any failure — the stream's
+        own, the quota's, the image deleted meanwhile — what arrived is dropped and the image is QUEUED again,
+        as glance leaves it: deleting it is the uploader's business."""
+        await self._gate()
+        with self._held():
+            table, image = self._addressed(credentials, "images", region, cloud_id)
+            if image.status != "QUEUED":
+                raise SimApiError("InvalidState", f"image {cloud_id} is {image.status}, not QUEUED")
+            # Named on the image from the start, so that deleting it mid-upload takes the file too.
+            image.spool = name = f"{image.id}.data"
+            self._provisioner.set_status(table, image, "UPLOADING", self.clock.now())
+            path, sync = self._provisioner.spool.path(name), self._provisioner.spool.kept
+        writer: imagebytes.SpoolWriter | None = None
+        try:
+            writer = await asyncio.to_thread(imagebytes.SpoolWriter, path, sync=sync)
+            async for chunk in chunks:
+                with self._held():
+                    table, image = self._image_uploading(credentials, region, cloud_id)
+                    grown = imagebytes.mebibytes(image.size + len(chunk)) - imagebytes.mebibytes(image.size)
+                    table.owner.charge({"image_mb": grown})
+                    image.size += len(chunk)
+                    rate = self._transfer_rate()
+                await asyncio.gather(*(asyncio.to_thread(step) for step in writer.steps(chunk)))
+                if rate:
+                    await asyncio.sleep(len(chunk) / rate)
+            checksums = await asyncio.to_thread(writer.finish)
+            with self._held():
+                table, image = self._image_uploading(credentials, region, cloud_id)
+                image.checksums = checksums
+                self._provisioner.set_status(table, image, "ACTIVE", self.clock.now())
+                return image.wire()
+        except BaseException:
+            if writer is not None:
+                writer.close()
+            with self._held():
+                self._drop_upload(credentials, region, cloud_id, name)
+            raise
 
     # -- the console: out-of-band changes, no credentials, no faults -----------------------
 
@@ -279,6 +349,77 @@ class SimCloud:
         row, extra = self._provisioner.create(account, region, collection, spec)
         row.visible_at = row.created + self.faults.consistency_delay
         return {**row.wire(), **extra}
+
+    def _image_to_read(self, credentials: Credentials, region: str, cloud_id: str) -> Image:
+        account = self._enter(credentials)
+        image = self._provisioner.find_image(account.table(region, "images"), cloud_id)
+        if image is None or image.status in LEAVING:
+            raise SimApiError("NotFound", f"no images {cloud_id!r}")
+        if image.status != "ACTIVE":
+            raise SimApiError("InvalidState", f"image {cloud_id} is {image.status}: it has no data to read")
+        return image
+
+    async def _image_chunks(
+        self, credentials: Credentials, region: str, cloud_id: str, spool: str | None, size: int, corrupt: bool
+    ) -> AsyncGenerator[bytes, None]:
+        """The bytes of an image being read, the image looked for again before each chunk."""
+        with self._held():
+            path = self._provisioner.spool.path(spool) if spool is not None else None
+        file = None
+        offset = 0
+        try:
+            while offset < size:
+                with self._held():
+                    self._image_to_read(credentials, region, cloud_id)
+                    rate = self._transfer_rate()
+                # A chunk stays within one block of made-up bytes; at a capped rate it is smaller (imagebytes).
+                length = min(imagebytes.chunk_length(rate), size - offset, imagebytes.BLOCK - offset % imagebytes.BLOCK)
+                if path is None:
+                    chunk = imagebytes.made_up(cloud_id, offset, length)
+                else:
+                    if file is None:
+                        try:
+                            file = await asyncio.to_thread(path.open, "rb")
+                        except FileNotFoundError:  # deleted since the look above
+                            raise SimApiError("NotFound", f"no images {cloud_id!r}") from None
+                    chunk = await asyncio.to_thread(file.read, length)
+                    if len(chunk) != length:
+                        raise SimApiError("InternalError", f"the data of image {cloud_id} is cut short")
+                if corrupt and offset == 0:
+                    chunk = imagebytes.flipped(chunk)
+                if rate:
+                    await asyncio.sleep(len(chunk) / rate)
+                offset += len(chunk)
+                yield chunk
+        finally:
+            if file is not None:
+                file.close()
+
+    def _image_uploading(self, credentials: Credentials, region: str, cloud_id: str) -> tuple[AccountTable, Image]:
+        account = self._enter(credentials)
+        table = account.table(region, "images")
+        image = table.find(cloud_id)
+        if image is None or image.status in LEAVING:
+            raise SimApiError("NotFound", f"image {cloud_id} was deleted during its upload")
+        if image.status != "UPLOADING":
+            raise SimApiError("InvalidState", f"image {cloud_id} is {image.status}, no longer UPLOADING")
+        return table, image
+
+    def _drop_upload(self, credentials: Credentials, region: str, cloud_id: str, name: str) -> None:
+        """What a failed upload leaves: its image, if still there, QUEUED with no data, as before it."""
+        table = self._enter(credentials).table(region, "images")
+        image = table.find(cloud_id)
+        if image is not None and image.status == "UPLOADING":
+            table.owner.release({"image_mb": imagebytes.mebibytes(image.size)})
+            image.size, image.spool = 0, None
+            self._provisioner.set_status(table, image, "QUEUED", self.clock.now())
+        self._provisioner.spool.discard(name)
+
+    def _transfer_rate(self) -> float:
+        """The bytes per second an image's data moves at now (0: no cap); an outage cuts a transfer off."""
+        if self.faults.outage:
+            raise SimApiError("ServiceUnavailable", "the service is down")
+        return self.faults.transfer_rate
 
     def _account(self, project: str) -> Account:
         try:

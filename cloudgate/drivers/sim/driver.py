@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from cloudgate.drivers.base import AccountConfig, Capabilities, CloudIdentity, Driver
+from cloudgate.drivers.base import AccountConfig, Capabilities, CloudIdentity, Driver, ImageData, Progress
 from cloudgate.drivers.sim.cloud import Credentials, SimCloud
 from cloudgate.drivers.sim.faults import Faults
 from cloudgate.drivers.sim.native import SimApiError
@@ -16,11 +18,14 @@ from cloudgate.drivers.sim.translate import (
     COLLECTIONS,
     CREATE_FIELDS,
     EDIT_FIELDS,
+    IMAGE_PROPERTIES,
     REQUIRED_FIELDS,
+    UPLOAD_FIELDS,
     native_errors,
     normalize,
     to_native,
 )
+from cloudgate.drivers.transfer import reporting_progress
 from cloudgate.errors import InvalidRequest, NotFound
 from cloudgate.fields import declare
 from cloudgate.model import CloudResource, Kind
@@ -42,6 +47,7 @@ class SimDriver(Driver):
         edit={kind: frozenset(fields) for kind, fields in EDIT_FIELDS.items()},
         actions={kind: frozenset(actions) for kind, actions in ACTIONS.items()},
         public_kinds=frozenset({Kind.IMAGE}),
+        image_transfer=frozenset({"read", "write"}),
     )
     create_fields = declare(CREATE_FIELDS, REQUIRED_FIELDS)
     endpoint_settings = Faults.KNOBS
@@ -115,6 +121,36 @@ class SimDriver(Driver):
                 self._credentials, COLLECTIONS[kind], self._region(cloud), cloud_id, native_action, native
             )
 
+    def read_image(self, cloud_id: str) -> AbstractAsyncContextManager[ImageData]:
+        return self._reading(cloud_id)
+
+    @asynccontextmanager
+    async def _reading(self, cloud_id: str) -> AsyncIterator[ImageData]:
+        with native_errors():
+            cloud = self._cloud()
+            raw, chunks = await cloud.read_image(self._credentials, self._region(cloud), cloud_id)
+        async with aclosing(chunks), aclosing(_translated(chunks)) as translated:
+            properties = {key: raw[native] for key, native in IMAGE_PROPERTIES.items()}
+            yield ImageData(size=raw["size"], checksums=raw["checksums"], properties=properties, chunks=translated)
+
+    async def write_image(self, spec: Mapping[str, Any], data: ImageData, progress: Progress) -> CloudResource:
+        if spec.get("name") is None:
+            raise InvalidRequest("an image needs a name")
+        native = {**to_native(UPLOAD_FIELDS, {k: v for k, v in spec.items() if v is not None}), "upload": True}
+        with native_errors():
+            cloud = self._cloud()
+            region = self._region(cloud)
+            queued = await cloud.create(self._credentials, COLLECTIONS[Kind.IMAGE], region, native)
+            try:
+                async with aclosing(reporting_progress(data.chunks, progress)) as chunks:
+                    raw = await cloud.upload_image_data(self._credentials, region, queued["id"], chunks)
+            except BaseException:
+                # The cloud keeps a failed upload's image, QUEUED and empty: it is ours to delete.
+                with contextlib.suppress(SimApiError):
+                    await cloud.delete(self._credentials, COLLECTIONS[Kind.IMAGE], region, queued["id"])
+                raise
+        return normalize(Kind.IMAGE, raw)
+
     @classmethod
     def configure_endpoint(cls, endpoint: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """The faults of the sim cloud at `endpoint`: turned on or off for every process sharing it."""
@@ -130,3 +166,10 @@ class SimDriver(Driver):
 
     def _region(self, cloud: SimCloud) -> str:
         return self.config.region or cloud.regions[0]
+
+
+async def _translated(chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+    """An image's bytes as the cloud streams them, its errors (the image deleted meanwhile) as cloudgate's."""
+    with native_errors():
+        async for chunk in chunks:
+            yield chunk

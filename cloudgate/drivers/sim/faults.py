@@ -22,14 +22,18 @@ class Faults:
     outage: bool = False  # every call fails with ServiceUnavailable
     clock_skew: float = 0.0  # seconds the cloud's reported time is off by
     consistency_delay: float = 0.0  # seconds a new resource stays out of listings
+    image_corruption: float = 0.0  # fraction of image reads with a byte flipped (the checksums reported stay true)
+    transfer_rate: float = 0.0  # bytes per second an image's data moves at, each way; 0: as fast as it goes
     seed: int = 0
     _rng: random.Random = field(init=False, repr=False, compare=False)
     _failing_page: int | None = field(default=None, init=False)
 
     # What `configure` may set, with the bounds of each value.
-    RATES: ClassVar[frozenset[str]] = frozenset({"error_rate", "throttle_rate"})
+    RATES: ClassVar[frozenset[str]] = frozenset({"error_rate", "throttle_rate", "image_corruption"})
     SECONDS: ClassVar[frozenset[str]] = frozenset({"retry_after", "latency", "consistency_delay"})
-    KNOBS: ClassVar[frozenset[str]] = RATES | SECONDS | {"outage", "clock_skew"}
+    BYTES_PER_SECOND: ClassVar[frozenset[str]] = frozenset({"transfer_rate"})
+    MAX_BYTES_PER_SECOND: ClassVar[int] = 10 << 30
+    KNOBS: ClassVar[frozenset[str]] = RATES | SECONDS | BYTES_PER_SECOND | {"outage", "clock_skew"}
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -51,6 +55,8 @@ class Faults:
                 raise ValueError(f"{name} is a fraction from 0 to 1")
             elif name in self.SECONDS and not 0 <= value <= 3600:
                 raise ValueError(f"{name} is 0 to 3600 seconds")
+            elif name in self.BYTES_PER_SECOND and not 0 <= value <= self.MAX_BYTES_PER_SECOND:
+                raise ValueError(f"{name} is 0 to {self.MAX_BYTES_PER_SECOND} bytes per second (0: no limit)")
         for name, value in knobs.items():
             setattr(self, name, value)
 
@@ -78,6 +84,10 @@ class Faults:
             raise SimApiError("RequestLimitExceeded", "request rate exceeded", retry_after=self.retry_after)
         if self.error_rate and self._rng.random() < self.error_rate:
             raise SimApiError("InternalError", "an internal error occurred")
+
+    def corrupts_image_read(self) -> bool:
+        """Whether the image read starting now flips a byte (`image_corruption` of them do)."""
+        return bool(self.image_corruption) and self._rng.random() < self.image_corruption
 
     def on_page(self, page: int) -> None:
         if page == self._failing_page:

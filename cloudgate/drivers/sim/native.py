@@ -28,6 +28,7 @@ STATUSES: dict[str, frozenset[str]] = {
     ),
     "volumes": frozenset({"CREATING", "READY", "ATTACHING", "ATTACHED", "DETACHING", "DELETING", "ERROR"}),
     "snapshots": frozenset({"CREATING", "READY", "DELETING", "ERROR"}),
-    "images": frozenset({"SAVING", "ACTIVE", "PENDING_DELETE", "KILLED"}),
+    # QUEUED: created to be uploaded, no data yet; UPLOADING: its data arriving.
+    "images": frozenset({"QUEUED", "UPLOADING", "SAVING", "ACTIVE", "PENDING_DELETE", "KILLED"}),
     "subnets": frozenset({"BUILD", "ACTIVE", "ERROR"}),
 }

@@ -40,6 +40,18 @@ def integer(value: object, field: str, low: int, high: int) -> int:
     return value
 
 
+def flag(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise invalid(f"{field} must be true or false")
+    return value
+
+
+def choice(value: object, field: str, choices: Collection[str]) -> str:
+    if value not in choices or not isinstance(value, str):
+        raise invalid(f"{field} must be one of {', '.join(sorted(choices))}")
+    return value
+
+
 def tags(value: object) -> dict[str, str] | None:
     """Tags as stored: None when there are none."""
     if not isinstance(value, Mapping) or len(value) > MAX_TAGS:

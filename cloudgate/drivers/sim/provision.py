@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from ipaddress import IPv4Network
 from typing import Any
 
-from cloudgate.drivers.sim import keys, network, params
+from cloudgate.drivers.sim import imagebytes, keys, network, params
 from cloudgate.drivers.sim.account import Account
 from cloudgate.drivers.sim.catalog import Catalog
 from cloudgate.drivers.sim.clock import SimClock
@@ -35,7 +35,11 @@ CREATE_PARAMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "servers": (("name", "flavor_id", "image_id", "zone"), ("key_id", "security_group_ids", "subnet_id", "tags")),
     "volumes": (("name", "size", "zone"), ("snapshot_id", "tags")),
     "snapshots": (("name", "volume_id"), ("tags",)),
-    "images": (("name",), ("server_id", "os_type", "min_disk", "tags")),
+    # an image is made from a server, at the console (os_type, and a size of made-up data), or to be uploaded
+    "images": (
+        ("name",),
+        ("server_id", "os_type", "min_disk", "tags", "size", "upload", "disk_format", "container_format", "min_ram"),
+    ),
     "subnets": (("name",), ("cidr", "zone", "tags")),
     "keypairs": (("name",), ("public_key",)),
     "security_groups": (("name",), ("description", "rules")),
@@ -65,7 +69,7 @@ DELETIONS: dict[str, tuple[frozenset[str] | None, str | None]] = {
     "servers": (STATUSES["servers"] - LEAVING, "DELETING"),
     "volumes": (frozenset({"READY", "ERROR"}), "DELETING"),
     "snapshots": (frozenset({"READY", "ERROR"}), "DELETING"),
-    "images": (frozenset({"ACTIVE", "KILLED"}), "PENDING_DELETE"),
+    "images": (frozenset({"QUEUED", "UPLOADING", "ACTIVE", "KILLED"}), "PENDING_DELETE"),
     "subnets": (frozenset({"ACTIVE", "ERROR"}), GONE),
     "keypairs": (None, GONE),
     "security_groups": (None, GONE),
@@ -94,11 +98,16 @@ QUOTA_USAGE: dict[type[Row], Callable[[Any, Catalog], dict[str, int]]] = {
     Server: lambda server, catalog: {"instances": 1, "cores": catalog.flavors_by_name[server.flavor].vcpus},
     Volume: lambda volume, catalog: {"volumes": 1, "volume_gb": volume.size},
     Snapshot: lambda snapshot, catalog: {"snapshots": 1},
+    Image: lambda image, catalog: {"images": 1, "image_mb": imagebytes.mebibytes(image.size)},
 }
 
 ATTACHABLE_SERVER = frozenset({"ACTIVE", "SHUTOFF"})
 DEVICES = tuple(f"/dev/vd{letter}" for letter in "bcdefghijklmnopqrstuvwxyz")
 MAX_VOLUME_GB = 16_384
+MAX_IMAGE_BYTES = 64 << 30
+DEFAULT_IMAGE_BYTES = 3_276_800  # an image made at the console or from a server whose image is gone
+DISK_FORMATS = frozenset({"ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop"})
+CONTAINER_FORMATS = frozenset({"ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed"})
 
 
 class Provisioner:
@@ -108,6 +117,7 @@ class Provisioner:
         self.delays = delays
         self.seqs = seqs
         self.timeline = Timeline()
+        self.spool = imagebytes.Spool()  # where uploaded images' bytes go; a durable cloud sets its own
         self._key_rng = key_rng
         self._creators: dict[str, Callable[[AccountTable, Mapping[str, Any], float], tuple[Row, dict[str, Any]]]] = {
             "servers": self._create_server,
@@ -122,6 +132,7 @@ class Provisioner:
         self._on_enter: dict[tuple[str, str], Callable[[AccountTable, Any, float], None]] = {
             ("volumes", "READY"): self._clear_attachment,
             ("servers", "DELETED"): self._release_volumes,
+            ("images", "PENDING_DELETE"): self._discard_data,
         }
         self._on_add: dict[str, Callable[[AccountTable, Any], None]] = {"servers": self._assign_address}
         self._before_action: dict[tuple[str, str], Callable[[AccountTable, Any, Mapping[str, Any]], None]] = {
@@ -130,6 +141,7 @@ class Provisioner:
         self._on_purge: dict[str, Callable[[AccountTable, Any, float], None]] = {
             "volumes": self._clear_attachment,
             "servers": self._release_volumes,
+            "images": self._discard_data,
         }
 
     # -- time ---------------------------------------------------------------------------
@@ -323,27 +335,40 @@ class Provisioner:
 
     def _create_image(self, table: AccountTable, spec: Mapping[str, Any], now: float) -> tuple[Row, dict]:
         server_id = spec.get("server_id")
+        upload = params.flag(spec.get("upload", False), "upload")
         if server_id is not None:
-            if "os_type" in spec or "min_disk" in spec:
-                raise params.invalid("an image made from a server takes its os_type and min_disk from it")
+            if upload or {"os_type", "min_disk", "size"} & spec.keys():
+                raise params.invalid("an image made from a server takes its os_type, min_disk and data from it")
             server = self._reference(self.servers_of(table), server_id)
             if server.status not in ATTACHABLE_SERVER:
                 raise SimApiError("InvalidState", f"server {server_id} is {server.status}")
-            source = self._image(table, server.image)
+            source = self.find_image(table, server.image)
             os = source.os if source else "unknown"  # the server's image may have been deleted since
             min_disk = self.catalog.flavors_by_name[server.flavor].disk
+            size = source.size if source else DEFAULT_IMAGE_BYTES
+        elif upload:
+            if "size" in spec:
+                raise params.invalid("an uploaded image's size is that of its upload")
+            os = params.text(spec.get("os_type", "unknown"), "os_type")
+            min_disk = params.integer(spec.get("min_disk", 0), "min_disk", 0, MAX_VOLUME_GB)
+            size = 0
         else:
             os = params.text(spec.get("os_type"), "os_type")
             min_disk = params.integer(spec.get("min_disk", 1), "min_disk", 0, MAX_VOLUME_GB)
+            size = params.integer(spec.get("size", DEFAULT_IMAGE_BYTES), "size", 0, MAX_IMAGE_BYTES)
         image = Image(
             seq=next(self.seqs),
             name=params.text(spec["name"], "name"),
             created=now,
             tags=params.tags(spec.get("tags", {})),
-            status="SAVING",
+            status="QUEUED" if upload else "SAVING",  # QUEUED waits for its data (`SimCloud.upload_image_data`)
             os=os,
             min_disk=min_disk,
             source=server_id,
+            size=size,
+            disk_format=params.choice(spec.get("disk_format", "raw"), "disk_format", DISK_FORMATS),
+            container_format=params.choice(spec.get("container_format", "bare"), "container_format", CONTAINER_FORMATS),
+            min_ram=params.integer(spec.get("min_ram", 0), "min_ram", 0, 1 << 20),
         )
         return image, {}
 
@@ -402,11 +427,12 @@ class Provisioner:
             raise params.invalid(f"no {table.collection} {cloud_id!r}")
         return row
 
-    def _image(self, table: AccountTable, image_id: str) -> Image | None:
+    def find_image(self, table: AccountTable, image_id: str) -> Image | None:
+        """An image the account of `table` sees in its region: a public one or its own."""
         return self.catalog.public_images.find(image_id) or table.owner.table(table.region, "images").find(image_id)
 
     def _usable_image(self, table: AccountTable, image_id: object) -> Image:
-        image = self._image(table, image_id) if isinstance(image_id, str) else None
+        image = self.find_image(table, image_id) if isinstance(image_id, str) else None
         if image is None:
             raise params.invalid(f"no image {image_id!r}")
         if image.status != "ACTIVE":
@@ -466,6 +492,11 @@ class Provisioner:
         if server is not None and server.volumes:
             server.volumes = [v for v in server.volumes if v != volume.id] or None
         volume.server = volume.device = None
+
+    def _discard_data(self, table: AccountTable, image: Image, at: float) -> None:
+        """A deleted image's uploaded bytes go at once; a read under way finds the image gone at its next chunk."""
+        self.spool.discard(image.spool)
+        image.spool = None
 
     def _release_volumes(self, table: AccountTable, server: Server, at: float) -> None:
         volumes = table.owner.table(table.region, "volumes")

@@ -118,6 +118,12 @@ class Image(Stateful):
     min_disk: int
     visibility: str = "private"
     source: str | None = None
+    size: int = 0  # bytes of data
+    disk_format: str = "raw"  # what made-up bytes are (a cloud that inspects uploads, as glance does, agrees)
+    container_format: str = "bare"
+    min_ram: int = 0  # MB
+    checksums: dict[str, str] | None = None  # hex digest by algorithm, once known (see imagebytes)
+    spool: str | None = None  # the file of an uploaded image's bytes in the cloud's spool; None: made-up bytes
 
     def wire(self) -> dict[str, Any]:
         return {
@@ -126,6 +132,10 @@ class Image(Stateful):
             "min_disk": self.min_disk,
             "visibility": self.visibility,
             "source_server_id": self.source,
+            "size": self.size,
+            "disk_format": self.disk_format,
+            "container_format": self.container_format,
+            "min_ram": self.min_ram,
         }
 
 

@@ -58,7 +58,14 @@ STATES: dict[Kind, dict[str | None, str]] = {
         "ERROR": "error",
     },
     Kind.SNAPSHOT: {"CREATING": "pending", "READY": "available", "DELETING": "deleting", "ERROR": "error"},
-    Kind.IMAGE: {"SAVING": "pending", "ACTIVE": "available", "PENDING_DELETE": "deleting", "KILLED": "error"},
+    Kind.IMAGE: {
+        "QUEUED": "pending",
+        "UPLOADING": "pending",
+        "SAVING": "pending",
+        "ACTIVE": "available",
+        "PENDING_DELETE": "deleting",
+        "KILLED": "error",
+    },
     Kind.SUBNET: {"BUILD": "pending", "ACTIVE": "available", "ERROR": "error"},
     Kind.DATACENTER: {"UP": "available", "DOWN": "unavailable"},
     Kind.FLAVOR: {None: "available"},
@@ -112,6 +119,24 @@ CREATE_FIELDS: dict[Kind, dict[str, str]] = {
     Kind.SUBNET: {"name": "name", "cidr": "cidr", "datacenter": "zone", "tags": "tags"},
     Kind.KEYPAIR: {"name": "name", "public_key": "public_key"},
     Kind.SECURITY_GROUP: {"name": "name", "description": "description", "rules": "rules"},
+}
+
+# An image written from another cloud's data (`write_image`): spec field -> native create parameter.
+UPLOAD_FIELDS: dict[str, str] = {
+    "name": "name",
+    "disk_format": "disk_format",
+    "container_format": "container_format",
+    "min_disk": "min_disk",
+    "min_ram": "min_ram",
+    "tags": "tags",
+}
+
+# An image's native fields that its data carries along as properties (`ImageData.properties`).
+IMAGE_PROPERTIES: dict[str, str] = {
+    "disk_format": "disk_format",
+    "container_format": "container_format",
+    "min_disk": "min_disk",
+    "min_ram": "min_ram",
 }
 
 # Create fields that must be present, beyond "name".

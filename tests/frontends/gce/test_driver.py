@@ -322,7 +322,7 @@ def test_every_key_the_driver_reads_is_recorded_or_answered(driven: list[Answere
 async def test_public_images_and_machine_types_read_as_the_sim_holds_them(driver: GceDriver) -> None:
     # The driver knows an image's system by its licenses alone: a Windows image carries windows-cloud's.
     images = {i.name: (i.attrs["os"], i.attrs["min_disk_gb"]) for i in await driver.list(Kind.IMAGE) if i.public}
-    assert images == {name: (os, disk_gb) for name, os, disk_gb in PUBLIC_IMAGES}
+    assert images == {name: (os, disk_gb) for name, os, disk_gb, _size in PUBLIC_IMAGES}
     flavors = {
         (f.name, f.attrs["vcpus"], f.attrs["ram_mb"], f.attrs["disk_gb"]) for f in await driver.list(Kind.FLAVOR)
     }

@@ -1,5 +1,5 @@
-"""scope: the names clients give their accounts (aliases), tokens that carry a scope, and image replicas
-made across clouds
+"""scope: the names clients give their accounts (aliases), tokens that carry a scope, events that name the
+operation (and scope) that caused them, and image replicas made across clouds
 
 Revision ID: 0008
 Revises: 0007
@@ -20,6 +20,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column('alias', sa.String(200), nullable=True))
     with op.batch_alter_table('tokens') as batch:
         batch.add_column(sa.Column('scope', sa.JSON, nullable=True))
+    with op.batch_alter_table('events') as batch:
+        batch.add_column(sa.Column('cause', sa.JSON, nullable=True))
     op.create_index('ix_account_grants_alias', 'account_grants', ['client_id', 'alias'], unique=True)
     op.create_table(
         'image_replicas',
@@ -40,5 +42,7 @@ def downgrade() -> None:
     op.drop_index('ix_account_grants_alias', table_name='account_grants')
     with op.batch_alter_table('tokens') as batch:
         batch.drop_column('scope')
+    with op.batch_alter_table('events') as batch:
+        batch.drop_column('cause')
     with op.batch_alter_table('account_grants') as batch:
         batch.drop_column('alias')
