@@ -7,6 +7,7 @@ shape, unknown paths and methods included."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -50,8 +51,8 @@ def _run(core_source: CoreSource, service: Service, endpoint: Endpoint) -> Handl
             except (OsError, CloudgateError) as exc:  # keystonemiddleware refuses in keystone's shape, any service
                 refused = exc if isinstance(exc, OsError) else from_core(exc)
                 return fault(Family.IDENTITY, refused)
-            if caller is not None and scope is not None:  # a bad scope is the service's bad request
-                caller = await core.scopes.bind(caller, scope)
+            if caller is not None:  # a bad scope is the service's bad request
+                caller = await _in_scope(core, caller, scope)
             version = versions.requested(request.headers) if versions else None
             response = await endpoint.handler(OsRequest(core, caller, request, rid, family, version or (0, 0)))
         except OsError as exc:
@@ -77,6 +78,14 @@ async def _caller(core: Core, request: Request, rid: str) -> tuple[Caller, str |
         raise OsError(401, "The request you have made requires authentication.")
     principal = await core.auth.authenticate(sent.token)
     return Caller.of(principal, request_id=rid), sent.scope
+
+
+async def _in_scope(core: Core, caller: Caller, sent: str | None) -> Caller:
+    """The caller in the scope its token carries, bound again (a cloud whose grant was withdrawn since the token
+    was made no longer counts), and over it the scope sent with the token."""
+    if caller.scope:
+        caller = await core.scopes.bind(replace(caller, scope={}), caller.scope)
+    return await core.scopes.bind(caller, sent) if sent is not None else caller
 
 
 def _service_app(core_source: CoreSource, service: Service) -> Starlette:

@@ -25,7 +25,7 @@ from cloudgate.frontends.openstack.scoped_tokens import SEPARATOR
 from cloudgate.model import Kind
 from cloudgate.query import Match, ResourceQuery
 from tests.api.conftest import eventually
-from tests.frontends.conftest import Served, quick_cloud
+from tests.frontends.conftest import ADMIN, Served, quick_cloud
 from tests.frontends.openstack.conftest import FLAVOR, IMAGE, OpenStackWorld, await_status, open_world
 from tests.services.openstack import openstack_cli
 
@@ -209,6 +209,15 @@ async def test_listings_read_the_cloud_the_scope_names(clouds: TwoClouds):
                                      headers={"X-Subject-Token": scoped(token, {"image": "CloudTwo"})})  # fmt: skip
         assert validated.status_code == 200 and validated.json()["token"]["project"]["id"] == world.project
         assert validated.headers["X-Subject-Token"] == scoped(token, {"image": "CloudTwo"})
+    # the scope a token carries counts only while alice holds the account (which the admin holds too: it stays)
+    core = world.served.gateway.core
+    alice = Caller(await core.auth.authenticate(token))
+    row = (await core.accounts.get(alice, clouds.two)).row
+    await core.accounts.register(ADMIN, cloud="sim", endpoint=row.endpoint, region=None,
+                                 credentials={"access_key": "AK-A", "secret_key": "SK-A"})  # fmt: skip
+    assert not await core.accounts.remove(alice, clouds.two)
+    for refused in (await _glance(clouds, None, exchanged), await _glance(clouds, {"image": clouds.two}, token)):
+        assert refused.status_code == 400 and "none of your accounts" in refused.text, refused.text
 
 
 # -- refusals --------------------------------------------------------------------------------------------
