@@ -27,7 +27,12 @@ from cloudgate.query import Match, ResourceQuery
 from tests.api.conftest import eventually
 from tests.frontends.conftest import ADMIN, Served, quick_cloud
 from tests.frontends.openstack.conftest import FLAVOR, IMAGE, OpenStackWorld, await_status, open_world
-from tests.services.openstack import openstack_cli
+from tests.services.openstack import (
+    OpenStackCloud,
+    on_openstack,
+    openstack_cli,
+    openstack_cloud,  # noqa: F401 - the session fixture
+)
 
 SOURCE_IMAGE = "cirros"  # CloudTwo's own image, as in the seed
 SCOPED_CLOUD = "scoped"  # the clouds.yaml cloud that logs in with a token in OpenStackoïd's form
@@ -283,3 +288,74 @@ async def test_an_unproven_cloud_is_refused_as_one_that_does_not_exist_and_a_mal
         body = {"auth": {"identity": {"methods": ["token"], "token": {"id": scoped(token, '{"image"')}}}}
         refused = await client.post(f"{world.auth_url}/v3/auth/tokens", json=body)
         assert refused.status_code == 400 and "scope" in refused.json()["error"]["message"], refused.text
+
+
+# -- the seed across the real OpenStack --------------------------------------------------------------------
+
+SEED_IMAGE = "cirros-0.3.5-x86_64-disk"  # the seed's image name, which the real cloud's own images do not have
+REAL_FLAVOR = "m1.small"  # 20 GB of disk: the replica keeps its source's minimum (10 GB)
+
+
+async def _real_account(served: Served, cloud: OpenStackCloud, caller: Caller, alias: str) -> str:
+    """The real cloud's project-a, proven by `caller`, called `alias` in its scopes, listed once."""
+    view, _created = await served.gateway.core.accounts.register(
+        caller, cloud="openstack", endpoint=cloud.auth_url, region=None,
+        credentials=cloud.password_credentials("project-a"), alias=alias,
+    )  # fmt: skip
+    for kind in sorted((await served.gateway.pool.get(view.row.id))[0].capabilities.kinds):
+        assert (await served.gateway.poller.poll(view.row.id, kind)).ok
+    return view.row.id
+
+
+@on_openstack
+async def test_the_seed_command_from_a_sim_image_to_the_real_openstack(
+    served: Served, request: pytest.FixtureRequest, tmp_path: Path
+):
+    """CloudOne is the real OpenStack's project-a, CloudTwo a sim cloud holding the seed's image."""
+    cloud: OpenStackCloud = request.getfixturevalue("openstack_cloud")
+    with quick_cloud() as second:
+        made: dict[str, str] = {}
+
+        async def register(caller: Caller) -> str:
+            made["two"] = await _alias_account(served, second, caller, "CloudTwo")
+            made["image"] = await _private_image(served, caller, made["two"], SEED_IMAGE)
+            return await _real_account(served, cloud, caller, "CloudOne")
+
+        world = await open_world(served, tmp_path, register, flavor=REAL_FLAVOR, image=None)
+        write_scoped_cloud(world, scoped(await login(world), {"image": "CloudTwo"}))
+        two_images = image_names(await _glance(TwoClouds(world, made["two"], made["image"], ""), {"image": "CloudTwo"}))
+        try:
+            await asyncio.to_thread(seed_command, world, REAL_FLAVOR, SEED_IMAGE, to_uuid(made["image"]), two_images)
+        finally:
+            await asyncio.to_thread(_delete_made, cloud, SEED_IMAGE)
+
+
+@on_openstack
+async def test_the_seed_command_from_the_real_openstack_s_image_to_a_sim(
+    served: Served, quick_sim: SimCloud, request: pytest.FixtureRequest, tmp_path: Path
+):
+    """CloudOne is a sim cloud, CloudTwo the real OpenStack's project-a with its cloud's image."""
+    cloud: OpenStackCloud = request.getfixturevalue("openstack_cloud")
+    image = cloud.info["image"]["name"]
+    made: dict[str, str] = {}
+
+    async def register(caller: Caller) -> str:
+        made["two"] = await _real_account(served, cloud, caller, "CloudTwo")
+        return await _alias_account(served, quick_sim, caller, "CloudOne")
+
+    world = await open_world(served, tmp_path, register, flavor=FLAVOR, image=IMAGE)
+    write_scoped_cloud(world, scoped(await login(world), {"image": "CloudTwo"}))
+    two_images = image_names(await _glance(TwoClouds(world, made["two"], "", ""), {"image": "CloudTwo"}))
+    source = next(uuid for uuid, name in two_images.items() if name == image)
+    await asyncio.to_thread(seed_command, world, FLAVOR, image, source, two_images)
+
+
+def _delete_made(cloud: OpenStackCloud, image: str) -> None:
+    """The servers and the replica the test made in the real cloud's project-a (the cloud is shared)."""
+    conn = cloud.connect("alice")
+    for server in conn.compute.servers():
+        if server.name == "my-vm":
+            conn.compute.delete_server(server)
+    for found in conn.image.images():
+        if found.name == image:
+            conn.image.delete_image(found)
