@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloudgate.connections import AccountRef
 from cloudgate.core.caller import Caller
-from cloudgate.errors import NotFound
+from cloudgate.errors import InvalidScope, NotFound
 from cloudgate.model import SERVICE_OF, Kind
 from cloudgate.store import accounts as account_rows
 from cloudgate.store.accounts import AccountRow
@@ -32,8 +32,11 @@ class Visibility:
 
 async def visibility(conn: AsyncConnection, caller: Caller, kind: Kind | None = None) -> Visibility:
     """What the caller sees; of `kind` (a listing of one kind), what its scope names for the kind's service."""
-    scoped = caller.scope.get(SERVICE_OF[kind]) if kind is not None else None
-    if scoped is not None:  # bound by `Scopes.bind`: an account the client proved
+    service = SERVICE_OF[kind] if kind is not None else None
+    scoped = caller.scope.get(service) if service is not None else None
+    if scoped is not None:  # bound by `Scopes.bind` to an account the client proved; a token keeps it for longer
+        if not caller.principal.is_admin and scoped not in await account_rows.granted_ids(conn, caller.client_id):
+            raise InvalidScope(f"scope: {service} cloud {scoped!r} is none of your accounts")
         row = await account_rows.get_account(conn, scoped)
         publics = frozenset({AccountRef.of(row).public_scope}) if row is not None else frozenset()
         return Visibility(frozenset({scoped}), frozenset({scoped}) | publics)

@@ -126,11 +126,13 @@ class Auth:
         """A new token for a verified client, scoped to `account_id` when given, carrying a bound `scope`."""
         return await self._new_token(principal, account_id, time.time() + self._ttl, scope)
 
-    async def rescope(self, token: str, account_id: str | None) -> IssuedToken:
+    async def rescope(self, token: str, account_id: str | None, scope: Mapping[str, str] | None = None) -> IssuedToken:
         """A new token for the client of a valid `token`, scoped to `account_id` (None: unscoped), as
-        keystone's token method exchanges one token for another: it expires when the first one does."""
+        keystone's token method exchanges one token for another: it expires when the first one does, and
+        carries the bound `scope` (None: the first one's)."""
         view = await self.inspect(token)
-        return await self._new_token(view.principal, account_id, view.expires_at)
+        carried = view.principal.scope if scope is None else scope
+        return await self._new_token(view.principal, account_id, view.expires_at, carried)
 
     async def _new_token(
         self, principal: Principal, account_id: str | None, expires_at: float, scope: Mapping[str, str] | None = None

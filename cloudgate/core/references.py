@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from cloudgate.connections import AccountRef
 from cloudgate.core.access import Visibility
 from cloudgate.core.caller import Caller
-from cloudgate.errors import CrossCloudReference, InvalidRequest
+from cloudgate.errors import CrossCloudReference, InvalidRequest, InvalidScope
 from cloudgate.fields import GENERIC_FIELDS
 from cloudgate.model import SERVICE_OF, Kind, ResourceRecord, kind_of_id
 from cloudgate.query import Match, ResourceQuery
@@ -91,6 +91,8 @@ async def _abroad(
     resource that the target account's endpoint publishes as well."""
     if not isinstance(value, str) or not value:
         raise InvalidRequest(f"{field} must name a {kind.value.replace('_', ' ')}", details={"field": field})
+    if not seen.sees_account(home):  # a scope a token kept after its client lost the account
+        raise InvalidScope(f"scope: {SERVICE_OF[kind]} cloud {home!r} is none of your accounts")
     row = await account_rows.get_account(conn, home)
     source = AccountRef.of(row) if row is not None else ref
     record = await _named(conn, [home, source.public_scope], field, kind, value, f"account {home}")

@@ -21,6 +21,7 @@ from tests.api.conftest import (
     instance_body,
     sync_account,
 )
+from tests.services.moto import REGION, MotoServer, moto_server  # noqa: F401 - the session fixture
 
 SIZE = 6 << 20  # bytes of the source image: several chunks, a quick copy
 SCOPE = {"compute": "CloudOne", "image": "CloudTwo"}
@@ -142,3 +143,25 @@ async def test_the_targets_quota_refuses_the_copy_and_nothing_stays(
     operation = await failed_create(alice, instance_body(image="golden", scope={**SCOPE, "compute": "Tight"}))
     assert operation["error"]["code"] == "quota_exceeded", operation
     assert await replicas(alice, gateway, tight) == []
+
+
+async def test_a_cloud_that_cannot_take_image_bytes_is_refused_before_anything_is_made(
+    alice: Caller, gateway: Gateway, clouds: dict[str, str], golden: dict[str, Any], request: pytest.FixtureRequest
+):
+    moto: MotoServer = request.getfixturevalue("moto_server")
+    response = await alice.post("/v1/accounts", json={
+        "cloud": "ec2", "endpoint": moto.endpoint, "region": REGION, "alias": "Amazon",
+        "credentials": moto.new_account().credentials,
+    })  # fmt: skip
+    assert response.status_code == 201, response.text
+    await sync_account(gateway, response.json()["id"])
+    body = {"name": "web", "flavor": "t3.micro", "image": "golden", "scope": {"compute": "Amazon", "image": "CloudTwo"}}
+    refused = await alice.post("/v1/instances", json=body)
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "cross_cloud_reference" and error["details"] == {
+        "field": "image",
+        "account": clouds["CloudTwo"],
+    }
+    assert "images cannot be uploaded to ec2" in error["message"]
+    assert (await alice.get("/v1/instances")).json()["items"] == []

@@ -7,6 +7,10 @@ from __future__ import annotations
 import pytest
 
 from cloudgate.app import Gateway
+from cloudgate.core import Caller as CoreCaller
+from cloudgate.errors import InvalidScope
+from cloudgate.model import Kind
+from cloudgate.query import ResourceQuery
 from tests.api.conftest import Caller, created, finished_operation, instance_body, scoped
 
 
@@ -115,3 +119,16 @@ async def test_a_scope_and_an_account_that_disagree_are_refused(alice: Caller, c
     body = {"account": clouds["CloudOne"], "name": "k", "scope": {"keypair": "CloudTwo"}}
     response = await alice.post("/v1/keypairs", json=body)
     assert response.status_code == 400 and response.json()["error"]["details"]["field"] == "account"
+
+
+async def test_a_scope_kept_past_the_clients_access_is_refused(alice: Caller, gateway: Gateway, clouds: dict[str, str]):
+    """A bound scope outlives the request that bound it (a token carries one): the account's removal ends it."""
+    principal = await gateway.core.auth.authenticate(alice.token)
+    kept = CoreCaller(principal, scope={"image": clouds["CloudTwo"], "keypair": clouds["CloudTwo"]})
+    assert (await gateway.core.resources.query(kept, ResourceQuery(kind=Kind.IMAGE))).records
+    assert (await alice.delete(f"/v1/accounts/{clouds['CloudTwo']}")).status_code == 204
+    with pytest.raises(InvalidScope):
+        await gateway.core.resources.query(kept, ResourceQuery(kind=Kind.IMAGE))
+    body = {"account": clouds["CloudOne"], **instance_body(image="debian-12")}
+    with pytest.raises(InvalidScope):
+        await gateway.core.operations.create(kept, Kind.INSTANCE, body)

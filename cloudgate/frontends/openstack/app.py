@@ -1,11 +1,13 @@
 """The OpenStack APIs as one ASGI app (mounted at /openstack): keystone v3 at /identity, nova v2.1 at
 /compute, glance v2 at /image, cinder v3 at /volume, neutron v2.0 at /network. A token from keystone
-(`X-Auth-Token`) is a gateway token scoped to a project, which is an account; each service answers in its
-own fault shape, unknown paths and methods included."""
+(`X-Auth-Token`) is a gateway token scoped to a project, which is an account, and may carry a scope in
+OpenStackoïd's form (`<token>!SCOPE!<json>`, see scoped_tokens.py); each service answers in its own fault
+shape, unknown paths and methods included."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -19,6 +21,7 @@ from cloudgate.errors import CloudgateError
 from cloudgate.frontends.openstack import block_storage, compute, identity, image, network
 from cloudgate.frontends.openstack.context import Handler, OsRequest
 from cloudgate.frontends.openstack.errors import Family, OsError, fault, from_core
+from cloudgate.frontends.openstack.scoped_tokens import ScopedToken
 from cloudgate.frontends.openstack.service import Endpoint, Service
 from cloudgate.serving.request_ids import RequestIds, request_id
 
@@ -44,10 +47,12 @@ def _run(core_source: CoreSource, service: Service, endpoint: Endpoint) -> Handl
         try:
             core = core_source()
             try:
-                caller = None if endpoint.public else await _caller(core, request, rid)
+                caller, scope = (None, None) if endpoint.public else await _caller(core, request, rid)
             except (OsError, CloudgateError) as exc:  # keystonemiddleware refuses in keystone's shape, any service
                 refused = exc if isinstance(exc, OsError) else from_core(exc)
                 return fault(Family.IDENTITY, refused)
+            if caller is not None:  # a bad scope is the service's bad request
+                caller = await _in_scope(core, caller, scope)
             version = versions.requested(request.headers) if versions else None
             response = await endpoint.handler(OsRequest(core, caller, request, rid, family, version or (0, 0)))
         except OsError as exc:
@@ -66,12 +71,21 @@ def _run(core_source: CoreSource, service: Service, endpoint: Endpoint) -> Handl
     return run
 
 
-async def _caller(core: Core, request: Request, rid: str) -> Caller:
-    token = request.headers.get("x-auth-token")
-    if not token:
+async def _caller(core: Core, request: Request, rid: str) -> tuple[Caller, str | None]:
+    """The caller the token stands for, and the scope it carries (its JSON text, not yet bound)."""
+    sent = ScopedToken.parse(request.headers.get("x-auth-token") or "")
+    if not sent.token:
         raise OsError(401, "The request you have made requires authentication.")
-    principal = await core.auth.authenticate(token)
-    return Caller.of(principal, request_id=rid)
+    principal = await core.auth.authenticate(sent.token)
+    return Caller.of(principal, request_id=rid), sent.scope
+
+
+async def _in_scope(core: Core, caller: Caller, sent: str | None) -> Caller:
+    """The caller in the scope its token carries, bound again (a cloud whose grant was withdrawn since the token
+    was made no longer counts), and over it the scope sent with the token."""
+    if caller.scope:
+        caller = await core.scopes.bind(replace(caller, scope={}), caller.scope)
+    return await core.scopes.bind(caller, sent) if sent is not None else caller
 
 
 def _service_app(core_source: CoreSource, service: Service) -> Starlette:

@@ -101,9 +101,10 @@ async def limits(os: OsRequest) -> Response:
     rel = await os.call(os.core.resources.related, os.scoped, instances)
     flavors = [rel.of(r, Kind.FLAVOR, r.attrs.get("flavor")) for r in instances]
     keypairs_used = len(
-        [r for r in await os.listing(ResourceQuery(kind=Kind.KEYPAIR)) if r.account_id == os.project_id]
+        [r for r in await os.listing(ResourceQuery(kind=Kind.KEYPAIR)) if r.account_id == os.account_of(Kind.KEYPAIR)]
     )
-    groups = [r for r in await os.listing(ResourceQuery(kind=Kind.SECURITY_GROUP)) if r.account_id == os.project_id]
+    groups = [r for r in await os.listing(ResourceQuery(kind=Kind.SECURITY_GROUP))
+              if r.account_id == os.account_of(Kind.SECURITY_GROUP)]  # fmt: skip
     absolute = {"totalInstancesUsed": len(instances),
                 "totalCoresUsed": sum((f.attrs.get("vcpus") or 0) for f in flavors if f is not None),
                 "totalRAMUsed": sum((f.attrs.get("ram_mb") or 0) for f in flavors if f is not None),

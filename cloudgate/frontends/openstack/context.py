@@ -1,5 +1,6 @@
 """What every OpenStack handler works with: the core, the caller its token stands for (scoped to a project,
-which is an account), the request, and the ways a handler finds records by OpenStack's ids (UUIDs from the
+which is an account, and maybe carrying a scope: a listing of a kind reads the account the scope names for
+the kind's service), the request, and the ways a handler finds records by OpenStack's ids (UUIDs from the
 id codec) and reads its JSON body."""
 
 from __future__ import annotations
@@ -72,6 +73,11 @@ class OsRequest:
     def project_id(self) -> str:
         return str(self.scoped.account_id)
 
+    def account_of(self, kind: Kind | None) -> str:
+        """The account the request reads `kind` from: the one its scope names for the kind's service, else the
+        token's project."""
+        return (self.scoped.account_for(kind) if kind is not None else None) or self.project_id
+
     @property
     def root(self) -> str:
         """The front-end's base URL as the client reached it (what the catalog and links name)."""
@@ -116,8 +122,10 @@ class OsRequest:
         raise OsError(404, f"{NOUNS.get(kind, kind.value)} {os_id[:100]} could not be found.")
 
     async def listing(self, query: ResourceQuery) -> list[ResourceRecord]:
-        """Every record of a query in the caller's project (and its endpoint's public ones), page after page."""
-        query = replace(query, matches=(*query.matches, Match("account", (self.project_id,))), limit=MAX_PAGE)
+        """Every record of a query in the caller's project, or the account its scope names for the kind (and
+        the account's endpoint's public ones), page after page."""
+        account = Match("account", (self.account_of(query.kind),))
+        query = replace(query, matches=(*query.matches, account), limit=MAX_PAGE)
         found: list[ResourceRecord] = []
         cursor = None
         while True:
@@ -129,7 +137,8 @@ class OsRequest:
 
     async def page(self, query: ResourceQuery) -> tuple[list[ResourceRecord], str | None]:
         """A page as the OpenStack services page: `limit` records (at most MAX_PAGE) after the record `marker`
-        names, in the caller's project; the OpenStack id of the last one when more follow."""
+        names, in the caller's project (or its scope's account for the kind); the OpenStack id of the last one
+        when more follow."""
         limit_text, marker = self.param("limit"), self.param("marker")
         limit = self._limit(limit_text)
         gateway_marker = None
@@ -137,7 +146,7 @@ class OsRequest:
             gateway_marker = from_uuid(marker)
             if gateway_marker is None:
                 raise OsError(400, f"marker [{marker[:100]}] not found")
-        account = Match("account", (self.project_id,))
+        account = Match("account", (self.account_of(query.kind),))
         query = replace(query, matches=(*query.matches, account), limit=max(1, min(limit, MAX_PAGE)),
                         marker=gateway_marker, cursor=None)  # fmt: skip
         page = await self.call(self.core.resources.query, self.scoped, query)

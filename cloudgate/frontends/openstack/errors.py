@@ -34,6 +34,8 @@ class OsError(Exception):
 # Core error code -> HTTP status (as the OpenStack services answer the same refusal).
 STATUSES: dict[str, int] = {
     "invalid_request": 400,
+    "invalid_scope": 400,  # a malformed scope, or a cloud that is none of the client's (the same words)
+    "cross_cloud_reference": 400,  # a create naming another cloud's network or volume: nova's badRequest
     "unknown_kind": 400,
     "unsupported": 400,
     "not_found": 404,

@@ -1,6 +1,7 @@
 """Keystone v3 over the gateway's clients and accounts: a user is a gateway client (domain `Default`), a
 project is an account the client has proven, a token is a gateway token scoped to one project (or none).
-Password and token methods, project scope by id or name, validation, revocation, the catalog."""
+Password and token methods, project scope by id or name, validation, revocation, the catalog. A token given
+in OpenStackoïd's form (`<token>!SCOPE!<json>`) to the token method makes a token that carries the scope."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from starlette.responses import JSONResponse, Response
 
 from cloudgate.core import Caller
 from cloudgate.core.accounts import AccountView
-from cloudgate.core.caller import Principal
+from cloudgate.core.caller import Principal, Scope
 from cloudgate.errors import Unauthenticated
 from cloudgate.frontends.openstack.catalog import catalog
 from cloudgate.frontends.openstack.context import DEFAULT_REGION, OsRequest, when
 from cloudgate.frontends.openstack.errors import Family, OsError
+from cloudgate.frontends.openstack.scoped_tokens import ScopedToken
 from cloudgate.frontends.openstack.service import Endpoint, Service, delete, get, post
 
 DOMAIN = {"id": "default", "name": "Default"}
@@ -85,14 +87,24 @@ async def issue(os: OsRequest) -> Response:
         token = _member(identity, "token").get("id")
         if not isinstance(token, str):
             raise OsError(400, "Invalid input for field 'identity.token.id'.")
-        view = await os.call(os.core.auth.inspect, token)
+        sent = ScopedToken.parse(token)  # a scope on the token is carried by the new one: every request has it
+        view = await os.call(os.core.auth.inspect, sent.token)
         account = await _project(os, view.principal, scope)
-        issued = await os.call(os.core.auth.rescope, token, account.row.id if account else None)
+        carried = await _bound_scope(os, view.principal, sent.scope)
+        issued = await os.call(os.core.auth.rescope, sent.token, account.row.id if account else None, carried)
         principal = view.principal
     else:
         raise OsError(401, f"The authentication methods {methods!r} are not supported: use password or token.")
     body = _token(os, principal, issued.issued_at, issued.expires_at, account, [str(m) for m in methods])
     return JSONResponse(body, status_code=201, headers={"X-Subject-Token": issued.token})
+
+
+async def _bound_scope(os: OsRequest, principal: Principal, scope: str | None) -> Scope | None:
+    """The scope a token carries (`<token>!SCOPE!<json>`) bound to the client's accounts over the one the token
+    already holds; None when it carries none. A bad scope is a bad request (400)."""
+    if scope is None:
+        return None
+    return (await os.call(os.core.scopes.bind, Caller.of(principal, request_id=os.request_id), scope)).scope
 
 
 async def _project(os: OsRequest, principal: Principal, scope: Any) -> AccountView | None:
@@ -153,23 +165,25 @@ def _token(
     return {"token": token}
 
 
-async def _subject(os: OsRequest) -> tuple[str, Any]:
-    """The token X-Subject-Token names (the caller's own client's, or any as admin) and its view."""
-    subject = os.request.headers.get("x-subject-token")
+async def _subject(os: OsRequest) -> tuple[ScopedToken, Any]:
+    """The token X-Subject-Token names (the caller's own client's, or any as admin) and its view; a scope it
+    carries (`<token>!SCOPE!<json>`) must bind, as on any request."""
+    subject = ScopedToken.parse(os.request.headers.get("x-subject-token") or "")
     caller = os.caller
-    if not subject or caller is None:
+    if not subject.token or caller is None:
         raise OsError(404, "Could not find token: X-Subject-Token is required.")
     try:
-        view = await os.core.auth.inspect(subject)
+        view = await os.core.auth.inspect(subject.token)
     except Unauthenticated:
         raise OsError(404, "Could not find token (it is unknown, expired or revoked).") from None
     if view.principal.client_id != caller.client_id and not caller.is_admin:
         raise OsError(404, "Could not find token (it is unknown, expired or revoked).")
+    await _bound_scope(os, view.principal, subject.scope)
     return subject, view
 
 
 async def validate(os: OsRequest) -> Response:
-    _token_text, view = await _subject(os)
+    _subject_token, view = await _subject(os)
     principal = view.principal
     account = None
     if principal.account_id is not None:
@@ -178,12 +192,12 @@ async def validate(os: OsRequest) -> Response:
     body = _token(os, principal, view.issued_at, view.expires_at, account, ["token"])
     if os.request.method == "HEAD":
         return Response(status_code=200)
-    return JSONResponse(body, headers={"X-Subject-Token": _token_text})
+    return JSONResponse(body, headers={"X-Subject-Token": os.request.headers["x-subject-token"]})
 
 
 async def revoke(os: OsRequest) -> Response:
-    token, _view = await _subject(os)
-    await os.call(os.core.auth.revoke, os.caller, token)
+    subject, _view = await _subject(os)
+    await os.call(os.core.auth.revoke, os.caller, subject.token)
     return Response(status_code=204)
 
 

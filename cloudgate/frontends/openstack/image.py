@@ -158,7 +158,7 @@ def _filters(os: OsRequest) -> tuple[list[Match], list[TagMatch]] | None:
         matches.append(Match("public", (visibility == "public",)))
     owner = params.get("owner")
     if owner is not None:
-        if owner != os.project_id:
+        if owner != os.account_of(Kind.IMAGE):
             return None  # public images have no owner project here; others' are not shown
         matches.append(Match("public", (False,)))
     if params.get("os_hidden", "false").lower() == "true" or params.get("protected", "false").lower() == "true":

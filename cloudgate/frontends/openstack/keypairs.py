@@ -29,7 +29,7 @@ def _doc(os: OsRequest, record: ResourceRecord, *, detail: bool) -> dict[str, An
 
 async def _named(os: OsRequest, name: str) -> list[ResourceRecord]:
     query = ResourceQuery(kind=Kind.KEYPAIR, matches=(Match("name", (name,)),))
-    return [r for r in await os.listing(query) if r.account_id == os.project_id]
+    return [r for r in await os.listing(query) if r.account_id == os.account_of(Kind.KEYPAIR)]
 
 
 async def _one(os: OsRequest) -> ResourceRecord:
@@ -42,7 +42,7 @@ async def _one(os: OsRequest) -> ResourceRecord:
 
 async def list_keypairs(os: OsRequest) -> Response:
     """The project's key pairs by name, paged as nova pages them since 2.35: after the key pair `marker` names."""
-    records = sorted((r for r in await os.listing(ResourceQuery(kind=Kind.KEYPAIR)) if r.account_id == os.project_id),
+    records = sorted((r for r in await os.listing(ResourceQuery(kind=Kind.KEYPAIR)) if r.account_id == os.account_of(Kind.KEYPAIR)),
                      key=lambda r: r.name)  # fmt: skip
     marker, limit = os.param("marker"), integer(os.param("limit") or MAX_PAGE)
     if limit is None or limit < 0:

@@ -5,7 +5,8 @@ How the gateway's resources show as neutron's (nothing here is stored outside th
 - **One network per project.** The gateway has subnets but no network kind; as the EC2 front-end shows one
   VPC per account, neutron shows one network per project (account), holding every subnet of the project.
   Its id is the project's UUID (`to_uuid` of the account id: stable, decodes without the store), its name
-  the project's name. It always exists, so it is ACTIVE, not shared and not external. `network create`
+  the project's name. Under a scope naming a network cloud (`{"network": "CloudTwo"}`), the network shown is
+  that account's. It always exists, so it is ACTIVE, not shared and not external. `network create`
   is refused with a fault that says to create subnets in the project's network; the network cannot be
   deleted (delete its subnets).
 - **Each gateway subnet is one neutron subnet** of that network: id `to_uuid` of the subnet, `cidr` and
@@ -107,12 +108,13 @@ async def extension(os: OsRequest) -> Response:
 
 
 def network_id(os: OsRequest) -> str:
-    """The project's network: its id is the project's UUID."""
-    return to_uuid(os.project_id)
+    """The network the request sees, the project's (or, under a scope naming a network cloud, that account's): its
+    id is the account's UUID."""
+    return to_uuid(os.account_of(Kind.SUBNET))
 
 
 async def _network(os: OsRequest) -> dict[str, Any]:
-    account = (await os.call(os.core.accounts.get, os.scoped, os.project_id)).row
+    account = (await os.call(os.core.accounts.get, os.scoped, os.account_of(Kind.SUBNET))).row
     subnets = await present(os, Kind.SUBNET)
     related = await os.call(os.core.resources.related, os.scoped, subnets)
     zones = {_name_of(related, subnet, Kind.DATACENTER, subnet.attrs.get("datacenter")) for subnet in subnets}
@@ -122,7 +124,7 @@ async def _network(os: OsRequest) -> dict[str, Any]:
         "availability_zones": sorted(zone for zone in zones if zone), "availability_zone_hints": [],
         "description": f"Every subnet of project {account.name or account.id} ({account.cloud})",
         "port_security_enabled": True, "ipv4_address_scope": None, "ipv6_address_scope": None,
-        "project_id": os.project_id, "tenant_id": os.project_id, "created_at": when(account.created_at, fraction=False),
+        "project_id": account.id, "tenant_id": account.id, "created_at": when(account.created_at, fraction=False),
         "updated_at": when(account.updated_at, fraction=False), "revision_number": 1, "tags": [],
     }  # fmt: skip
 

@@ -282,8 +282,10 @@ def _ref_id(value: str) -> str:
 
 
 async def _network_spec(os: OsRequest, networks: Any) -> dict[str, Any]:
-    """The subnet a create's `networks` puts the server on: the project's one network leaves the choice to
-    the cloud, unless a `fixed_ip` names a subnet's range (or the network given is a subnet's id)."""
+    """The subnet a create's `networks` puts the server on: the one network neutron shows (the project's, or
+    under a scope the network cloud's) leaves the choice to the cloud, unless a `fixed_ip` names a subnet's range
+    (or the network given is a subnet's id). The network of another cloud than the server's names one of its
+    subnets, which the core refuses, saying why."""
     if networks in (None, "auto", "none"):
         return {}
     if not isinstance(networks, list) or len(networks) > 1 or not all(isinstance(n, dict) for n in networks):
@@ -297,13 +299,18 @@ async def _network_spec(os: OsRequest, networks: Any) -> dict[str, Any]:
     if not isinstance(wanted.get("uuid"), str):
         raise OsError(400, "Invalid input for field/attribute networks: each network needs its 'uuid'.")
     subnets = await os.listing(ResourceQuery(kind=Kind.SUBNET, matches=(Match("state", ("available",)),)))
-    if wanted["uuid"] != to_uuid(os.project_id):  # the project's one network (see network.py)
+    network_account = os.account_of(Kind.SUBNET)
+    if wanted["uuid"] != to_uuid(network_account):  # the one network neutron shows (see network.py)
         named = [s for s in subnets if os.os_id(s) == wanted["uuid"]]
         if not named:
             raise OsError(400, f"Network {wanted['uuid'][:100]} could not be found.")
         return {"subnet": named[0].id}
     if not isinstance(wanted.get("fixed_ip"), str):
-        return {}
+        if network_account == os.account_of(Kind.INSTANCE):
+            return {}
+        if not subnets:
+            raise OsError(400, f"Network {wanted['uuid'][:100]} has no subnet to put the server on.")
+        return {"subnet": subnets[0].id}
     try:
         address = ipaddress.ip_address(wanted["fixed_ip"])
     except ValueError:
