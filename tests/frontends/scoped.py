@@ -43,6 +43,14 @@ class TwoClouds:
         )
         return view.id, secret
 
+    async def give_up_cloud_two(self) -> None:
+        """The client withdraws its access to CloudTwo, which another client holds too (so it stays): a key or a
+        token bound to a scope naming it is now refused."""
+        core = self.served.gateway.core
+        row, _secret = await core.auth.create_client(ADMIN, "carol")
+        await self.served.account(self.two, "AK-A", Caller(Principal(row.id, row.name, False)))
+        await core.accounts.remove(self.client, self.cloud_two)
+
     async def records(self, account: str, kind: Kind, *, public: bool = False) -> list[Any]:
         """What the gateway holds of `kind` in the account itself (`public`: its endpoint's public ones)."""
         query = ResourceQuery(kind=kind, matches=(Match("account", (account,)), Match("public", (public,))))

@@ -75,3 +75,16 @@ async def test_a_network_of_another_cloud_is_refused_with_431(two_clouds: TwoClo
     assert error["errorcode"] == 431, error
     assert "a network does not reach across clouds" in error["errortext"], error
     assert await world.records(world.cloud_one, Kind.INSTANCE) == []
+
+
+async def test_a_key_whose_scope_names_a_cloud_the_client_gave_up_is_refused_with_431(two_clouds: TwoClouds):
+    world = two_clouds
+    cs = cs_client(world, await world.key({"image": "CloudTwo"}))
+    await world.give_up_cloud_two()
+    try:
+        await asyncio.to_thread(lambda: cs.listTemplates(templatefilter="self"))
+    except CloudStackApiException as exc:
+        error = exc.error
+    else:
+        raise AssertionError("a scope naming a cloud the client gave up was used")
+    assert error["errorcode"] == 431 and "is none of your accounts" in error["errortext"], error

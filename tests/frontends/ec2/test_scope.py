@@ -76,3 +76,18 @@ async def test_a_subnet_of_another_cloud_is_refused_in_ec2s_codes(two_clouds: Tw
     assert "a network does not reach across clouds" in error["Message"], error
     assert await world.records(world.cloud_one, Kind.INSTANCE) == []
     assert await world.replicas_of_golden() == []  # refused before anything was copied
+
+
+async def test_a_key_whose_scope_names_a_cloud_the_client_gave_up_is_refused(two_clouds: TwoClouds):
+    world = two_clouds
+    ec2 = ec2_client(world, await world.key({"image": "CloudTwo"}))
+    await world.give_up_cloud_two()
+    golden = to_ec2_id(Kind.IMAGE, world.golden)
+    for call in (ec2.describe_images, lambda: ec2.run_instances(ImageId=golden, InstanceType="s1.small", MinCount=1,
+                                                                MaxCount=1)):  # fmt: skip
+        with pytest.raises(ClientError) as refused:
+            await asyncio.to_thread(call)
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert refused.value.response["Error"]["Code"] == "InvalidParameterValue"
+        assert "is none of your accounts" in refused.value.response["Error"]["Message"]
+    assert await world.replicas_of_golden() == []

@@ -128,3 +128,12 @@ async def test_a_project_the_client_has_not_proven_is_refused_as_one_that_does_n
     # a key's token reaches its account and the clouds of its scope only
     unscoped = compute(world, *await world.key(None))
     assert (await asyncio.to_thread(refusal, unscoped.zones().list(project="cloudtwo")))[0] == 403
+
+
+async def test_a_token_whose_scope_names_a_cloud_the_client_gave_up_is_refused(two_clouds: TwoClouds):
+    world = two_clouds
+    gce = await scoped_compute(world, {"image": "CloudTwo"})
+    await world.give_up_cloud_two()
+    status, error = await asyncio.to_thread(refusal, gce.images().list(project="cloudone"))
+    assert (status, error["errors"][0]["reason"]) == (400, "invalid"), error
+    assert "is none of your accounts" in error["message"]
