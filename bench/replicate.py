@@ -53,8 +53,8 @@ from tests.services import openstack as openstack_dev
 
 log = logging.getLogger("bench.replicate")
 
-FULL = {"size": 1 << 30, "repeats": 2}
-QUICK = {"size": 256 << 20, "repeats": 1}
+FULL = {"size": 1 << 30, "repeats": 3}
+QUICK = {"size": 256 << 20, "repeats": 2}
 PROJECT = "cloudgate-bench-replicate"  # the OpenStack project (and its member user) the images go to
 CLIENT = "replicate-bench"  # the gateway client that registers both accounts
 SIM_PROJECT = "bench-images"  # the sim project holding the source images
