@@ -15,7 +15,10 @@ The peer is openstacksdk's `conn.image.create_image(name, data=…, size=…)` a
 `wait_for_status(…, "active")`: glance's create and `PUT /file` of the very same bytes, made up in this
 process as the sim makes them (`imagebytes.made_up`, 1 MiB at a time), so that neither side reads a disk.
 The two alternate, `repeats` times each (a new sim image each time); medians, and the ratio plain time ÷
-gateway time (≥ 0.8: the gateway moves the bytes at least 0.8× as fast as a plain upload).
+gateway time (≥ 0.8: the gateway moves the bytes at least 0.8× as fast as a plain upload). Before each
+upload the images of the one before are deleted and the disks synced: glance writes each image to its
+file store, and a GiB of another upload's dirty pages being written back would slow down whichever
+upload came next (by a third on this machine's disk, once a few GiB were written).
 
 The process's resident set is sampled every 20 ms on a thread during each transfer (and the kernel's
 high-water mark VmHWM, reset beforehand through /proc/self/clear_refs, is read at the end): the peak over
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import statistics
 import tempfile
@@ -216,6 +220,13 @@ def _clean_up(conn: Connection) -> None:
             conn.image.delete_image(image)
 
 
+def _settle_disk(conn: Connection) -> None:
+    """Before a timed upload: the images uploaded before it deleted, and what is left of their bytes in the
+    page cache written out (`sync`), so that no upload pays for writing back another's."""
+    _clean_up(conn)
+    os.sync()
+
+
 async def _compare(data_dir: Path, conn: Connection, auth_url: str, credentials: dict[str, str], size: int,
                    repeats: int) -> dict[str, Any]:  # fmt: skip
     log.info("replicate: registering a sim account and the OpenStack project with the gateway, polling them")
@@ -228,11 +239,14 @@ async def _compare(data_dir: Path, conn: Connection, auth_url: str, credentials:
             image, first_read_s = await run.source(f"{NAME}-{index}-{secrets.token_hex(3)}", size)
             first_reads.append(first_read_s)
             log.info("replicate: %d MiB sim → OpenStack through the gateway (%d of %d)", size // MB, index + 1, repeats)
+            await asyncio.to_thread(_settle_disk, conn)
             gateway_runs.append(await run.replicate(image))
             log.info("replicate: the same bytes with openstacksdk straight to glance")
+            await asyncio.to_thread(_settle_disk, conn)
             plain_runs.append(await asyncio.to_thread(
                 _plain_upload, conn, f"{NAME}-plain-{index}", image["id"], size, image["checksums"]["md5"]
             ))  # fmt: skip
+        await asyncio.to_thread(_clean_up, conn)
     finally:
         await run.close()
     gateway, plain = _summary(gateway_runs), _summary(plain_runs)
