@@ -22,7 +22,8 @@ upload came next (by a third on this machine's disk, once a few GiB were written
 
 The process's resident set is sampled every 20 ms on a thread during each transfer (and the kernel's
 high-water mark VmHWM, reset beforehand through /proc/self/clear_refs, is read at the end): the peak over
-the RSS just before, in MB.
+the RSS just before, in MB. The process's CPU seconds (all threads) are counted too: the gateway's include the
+server's create and the polling until it runs.
 
 The cloud is brought up if it is not up and taken down at the end only if this part brought it up; the
 images and servers made here are deleted at the end either way.
@@ -78,12 +79,13 @@ def _vm(field: str) -> float:
     raise RuntimeError(f"/proc/self/status has no {field}")
 
 
-class PeakRss:
-    """The process's resident set while a block runs: its value just before (`baseline_mb`) and its peak,
-    sampled on a thread every SAMPLE_SECONDS and from the kernel's high-water mark (reset on entry)."""
+class Usage:
+    """What the process uses while a block runs: its resident set just before (`baseline_mb`) and at its peak,
+    sampled on a thread every SAMPLE_SECONDS and from the kernel's high-water mark (reset on entry), and the
+    CPU seconds of all its threads."""
 
     def __init__(self) -> None:
-        self.baseline_mb = self.peak_mb = 0.0
+        self.baseline_mb = self.peak_mb = self.cpu_s = 0.0
         self._done = threading.Event()
         self._sampler = threading.Thread(target=self._sample, name="rss-sampler", daemon=True)
 
@@ -94,6 +96,7 @@ class PeakRss:
             pass  # the samples alone then
         self.baseline_mb = self.peak_mb = _vm("VmRSS")
         self._sampler.start()
+        self.cpu_s = time.process_time()
         return self
 
     def _sample(self) -> None:
@@ -101,13 +104,14 @@ class PeakRss:
             self.peak_mb = max(self.peak_mb, _vm("VmRSS"))
 
     def __exit__(self, *_exc: object) -> None:
+        self.cpu_s = time.process_time() - self.cpu_s
         self._done.set()
         self._sampler.join()
         self.peak_mb = max(self.peak_mb, _vm("VmRSS"), _vm("VmHWM"))
 
     def figures(self) -> dict[str, float]:
         return {"rss_before_mb": round(self.baseline_mb, 1), "rss_peak_mb": round(self.peak_mb, 1),
-                "rss_extra_mb": round(self.peak_mb - self.baseline_mb, 1)}  # fmt: skip
+                "rss_extra_mb": round(self.peak_mb - self.baseline_mb, 1), "cpu_s": round(self.cpu_s, 2)}  # fmt: skip
 
 
 def _same_bytes(seed: str, size: int) -> Iterator[bytes]:
@@ -118,7 +122,7 @@ def _same_bytes(seed: str, size: int) -> Iterator[bytes]:
 
 def _plain_upload(conn: Connection, name: str, seed: str, size: int, md5: str) -> dict[str, Any]:
     """openstacksdk's upload of the sim image's bytes into a new image, until glance shows it active."""
-    with PeakRss() as rss:
+    with Usage() as used:
         began = time.perf_counter()
         image = conn.image.create_image(name, data=_same_bytes(seed, size), size=size, disk_format="raw",
                                         container_format="bare", allow_duplicates=True)  # fmt: skip
@@ -126,7 +130,7 @@ def _plain_upload(conn: Connection, name: str, seed: str, size: int, md5: str) -
         seconds = time.perf_counter() - began
     if (image.size, image.checksum) != (size, md5):
         raise RuntimeError(f"glance holds {image.size} bytes (md5 {image.checksum}) of {size} (md5 {md5})")
-    return {"seconds": round(seconds, 3), "mb_per_s": round(size / MB / seconds, 1), **rss.figures()}
+    return {"seconds": round(seconds, 3), "mb_per_s": round(size / MB / seconds, 1), **used.figures()}
 
 
 class Run:
@@ -184,7 +188,7 @@ class Run:
         )
         scoped = await self.gateway.core.scopes.bind(self.client, dict(self.accounts))
         spec = {"name": image["name"], "flavor": FLAVOR, "image": found.id}
-        with PeakRss() as rss:
+        with Usage() as used:
             began = time.perf_counter()
             _record, operation = await self.gateway.core.operations.create(scoped, Kind.INSTANCE, spec)
             done = await self.gateway.core.operations.wait(self.client, operation.id, OPERATION_SECONDS)
@@ -198,7 +202,7 @@ class Run:
             raise RuntimeError(f"the replica is {row}, the operation's progress {done.progress}")
         seconds = row.updated_at - row.created_at
         return {"seconds": round(seconds, 3), "mb_per_s": round(size / MB / seconds, 1),
-                "operation_s": round(operation_s, 2), "replica": row.cloud_id, **rss.figures()}  # fmt: skip
+                "operation_s": round(operation_s, 2), "replica": row.cloud_id, **used.figures()}  # fmt: skip
 
 
 def _median(runs: list[dict[str, Any]], key: str) -> float:
@@ -207,7 +211,8 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {"median_s": round(_median(runs, "seconds"), 3), "mb_per_s": round(_median(runs, "mb_per_s"), 1),
-            "rss_extra_mb": max(run["rss_extra_mb"] for run in runs), "runs": runs}  # fmt: skip
+            "rss_extra_mb": max(run["rss_extra_mb"] for run in runs), "cpu_s": round(_median(runs, "cpu_s"), 2),
+            "runs": runs}  # fmt: skip
 
 
 def _clean_up(conn: Connection) -> None:

@@ -137,13 +137,14 @@ def _openstack(figures: dict[str, Any]) -> Table:
 
 def _replicate(figures: dict[str, Any]) -> Table:
     table = Table(title=TITLES["replicate"], title_justify="left")
-    for column in ("upload", "seconds", "MB/s", "peak RSS over before, MB", "RSS before, MB"):
+    for column in ("upload", "seconds", "MB/s", "process CPU s", "peak RSS over before, MB", "RSS before, MB"):
         table.add_column(column, justify="left" if column == "upload" else "right")
     size = f"{figures['bytes'] / (1 << 20):,.0f} MiB"
     for label, way in ((f"{size} through cloudgate (verified md5 + sha512)", figures["gateway"]),
                        (f"{size} with openstacksdk straight to glance", figures["plain"])):  # fmt: skip
         table.add_row(f"{label}, median of {len(way['runs'])}", f"{way['median_s']:.2f}", f"{way['mb_per_s']:.0f}",
-                      f"{way['rss_extra_mb']:.0f}", f"{max(run['rss_before_mb'] for run in way['runs']):.0f}")  # fmt: skip
+                      f"{way['cpu_s']:.2f}", f"{way['rss_extra_mb']:.0f}",
+                      f"{max(run['rss_before_mb'] for run in way['runs']):.0f}")  # fmt: skip
     operations = ", ".join(f"{run['operation_s']:.1f}" for run in figures["gateway"]["runs"])
     table.caption = (f"plain time ÷ gateway time: {figures['plain_over_gateway']:.2f}×; the create operations took "
                      f"{operations} s with the server's boot; the sim's first read of an image (hashing it) "
