@@ -77,6 +77,25 @@ GOALS: tuple[Goal, ...] = (
         "×",
         full_only=True,
     ),
+    # Issue 18: a 1 GiB image replicated sim → OpenStack through the core; --quick copies 256 MiB.
+    Goal(
+        "Replicating 1 GiB sim → OpenStack: plain glance upload time ÷ gateway time",
+        "replicate",
+        ("plain_over_gateway",),
+        0.8,
+        False,
+        "×",
+        full_only=True,
+    ),
+    Goal(
+        "Replicating 1 GiB sim → OpenStack: peak RSS over the RSS before",
+        "replicate",
+        ("gateway", "rss_extra_mb"),
+        100,
+        True,
+        "MB",
+        full_only=True,
+    ),
 )
 
 

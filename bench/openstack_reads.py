@@ -66,21 +66,22 @@ def _connect(auth: dict[str, str]) -> Connection:
                              load_envvars=False)  # fmt: skip
 
 
-def _password(cloud: openstack_dev.OpenStackCloud) -> str:
+def _password(cloud: openstack_dev.OpenStackCloud, project: str = PROJECT) -> str:
     """The project's user's password, the same in every run on this cloud: keystone revokes a user's tokens
     when the password changes, and nova-compute may still be deleting an earlier run's servers with them."""
-    return hashlib.sha256(f"{cloud.info['admin']['password']}:{PROJECT}".encode()).hexdigest()
+    return hashlib.sha256(f"{cloud.info['admin']['password']}:{project}".encode()).hexdigest()
 
 
-def _project(cloud: openstack_dev.OpenStackCloud, password: str) -> None:
-    """Make (or find) the project and its member user, with `password`, and lift its compute quotas."""
+def _project(cloud: openstack_dev.OpenStackCloud, password: str, name: str = PROJECT) -> None:
+    """Make (or find) the project `name` and its member user of the same name, with `password`, and lift its
+    compute quotas."""
     admin = cloud.connect("admin")
     identity = admin.identity
-    project = identity.find_project(PROJECT, domain_id="default") or identity.create_project(
-        name=PROJECT, domain_id="default"
+    project = identity.find_project(name, domain_id="default") or identity.create_project(
+        name=name, domain_id="default"
     )
-    user = identity.find_user(PROJECT, domain_id="default") or identity.create_user(
-        name=PROJECT, password=password, domain_id="default", default_project_id=project.id
+    user = identity.find_user(name, domain_id="default") or identity.create_user(
+        name=name, password=password, domain_id="default", default_project_id=project.id
     )
     identity.assign_project_role_to_user(project, user, identity.find_role("member"))
     admin.set_compute_quotas(project.id, instances=UNLIMITED, cores=UNLIMITED, ram=UNLIMITED)

@@ -9,4 +9,5 @@ PARTS: dict[str, str] = {
     "events": "bench.delivery",
     "amqp": "bench.amqp",
     "openstack": "bench.openstack_reads",
+    "replicate": "bench.replicate",
 }

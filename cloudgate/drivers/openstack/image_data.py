@@ -87,7 +87,8 @@ async def write(config: AccountConfig, spec: Mapping[str, Any], data: ImageData,
     }
     async with transfer_connection(config) as connection:
         image_id = await connection.run(lambda conn: GlanceImage.new(**fields).create(conn.image).id)
-        body = StreamedBody(reporting_progress(data.chunks, progress), asyncio.get_running_loop())
+        chunks = reporting_progress(data.chunks, progress)
+        body = StreamedBody(chunks, asyncio.get_running_loop(), md5=data.checksums.get("md5"))
         try:
             await connection.run(lambda conn: _upload(conn, image_id, body, data.size))
             raw = await _active(connection, image_id)
@@ -108,15 +109,23 @@ class UploadAborted(Exception):
 
 class StreamedBody:
     """An upload's body: requests iterates it on the transfer's thread, each chunk fetched from the async
-    iterator on the event loop. It keeps count and the md5 of what it handed over, to check glance's."""
+    iterator on the event loop. It keeps count of what it handed over, and its md5 to check glance's: the
+    one the bytes are said to have (`md5`, an image's source's), else hashed on the way. (The first spares
+    a second md5 of every byte where the bytes are verified against it as they are read: glance's md5 then
+    tells that it holds the source's bytes.)"""
 
-    def __init__(self, chunks: AsyncGenerator[bytes, None], loop: asyncio.AbstractEventLoop):
+    def __init__(self, chunks: AsyncGenerator[bytes, None], loop: asyncio.AbstractEventLoop, *, md5: str | None = None):
         self._chunks, self._loop = chunks, loop
         self._lock = threading.Lock()
         self._pending: concurrent.futures.Future[bytes | None] | None = None
         self._aborted = False
         self.sent = 0
-        self.md5 = hashlib.md5(usedforsecurity=False)
+        self._said_md5 = md5.lower() if md5 else None
+        self._hasher = None if md5 else hashlib.md5(usedforsecurity=False)
+
+    @property
+    def md5(self) -> str | None:
+        return self._hasher.hexdigest() if self._hasher is not None else self._said_md5
 
     def __iter__(self) -> Iterator[bytes]:
         while True:
@@ -130,7 +139,8 @@ class StreamedBody:
                 raise UploadAborted("the upload was given up") from None
             if chunk is None:
                 return
-            self.md5.update(chunk)
+            if self._hasher is not None:
+                self._hasher.update(chunk)
             self.sent += len(chunk)
             yield chunk
 
@@ -171,7 +181,7 @@ async def _active(connection: AccountConnection, image_id: str) -> dict[str, Any
 def _check_received(raw: Mapping[str, Any], body: StreamedBody) -> None:
     """What glance holds is what was sent: no byte lost or changed on the way (keystoneauth, re-sending a
     request after re-authenticating, would send an iterable body already spent)."""
-    sent = (body.sent, body.md5.hexdigest())
+    sent = (body.sent, body.md5)
     held = (raw.get("size"), raw.get("checksum") or sent[1])
     if held != sent:
         raise OperationFailed(f"glance holds {held[0]} bytes (md5 {held[1]}) of the {sent[0]} sent (md5 {sent[1]})")
