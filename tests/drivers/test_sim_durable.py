@@ -3,6 +3,7 @@ processes share it, faults included."""
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from cloudgate.drivers.sim import Credentials, SimClock, SimCloud
 from cloudgate.drivers.sim.native import SimApiError
+from cloudgate.drivers.sim.rows import Image
 
 CREDENTIALS = Credentials("AK", "SK")
 
@@ -93,3 +95,14 @@ async def test_faults_are_set_by_name_and_checked(tmp_path: Path):
         assert raised.value.code == "InvalidParameter"
     assert cloud.set_faults(outage=False)["outage"] is False
     assert (await cloud.whoami(CREDENTIALS))["project"] == "p"
+
+
+def test_rows_saved_before_fields_were_added_load_with_their_defaults():
+    """A demo data dir from an older cloudgate opens: its rows lack the image fields added since."""
+    image = Image(seq=3, name="old", created=1.0, os="linux", min_disk=8, status="ACTIVE", size=5, spool="f")
+    _none, slots = image.__reduce_ex__(5)[2]
+    older = (None, {name: value for name, value in slots.items() if name not in ("size", "spool", "checksums")})
+    restored = Image.__new__(Image)
+    restored.__setstate__(older)
+    assert (restored.size, restored.spool, restored.checksums, restored.min_disk) == (0, None, None, 8)
+    assert pickle.loads(pickle.dumps(image)).spool == "f"

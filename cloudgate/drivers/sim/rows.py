@@ -6,7 +6,7 @@ only becomes a dict when the API returns it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from ipaddress import IPv4Network
 from typing import Any, ClassVar
 
@@ -30,6 +30,18 @@ class Row:
 
     def base_wire(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "created": self.created}
+
+    def __setstate__(self, state: Any) -> None:
+        # A durable cloud's rows pickled by an older cloudgate lack the fields added since: they take the
+        # fields' defaults, so an existing demo data dir opens (pickle hands slotted rows `(None, slots)`).
+        saved = state[1] if isinstance(state, tuple) else state
+        for spec in fields(self):
+            if spec.name in saved:
+                setattr(self, spec.name, saved[spec.name])
+            elif spec.default is not MISSING:
+                setattr(self, spec.name, spec.default)
+            elif spec.default_factory is not MISSING:
+                setattr(self, spec.name, spec.default_factory())
 
     def wire(self) -> dict[str, Any]:
         """The row as the API returns it."""
