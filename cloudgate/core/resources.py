@@ -21,7 +21,7 @@ from cloudgate.model import ATTR_REFERENCES, STATES, Kind, ResourceRecord, kind_
 from cloudgate.query import DocumentPage, Match, Page, ResourceQuery, SortKey, Value
 from cloudgate.store import Store
 from cloudgate.store import resources as rows
-from cloudgate.store.accounts import AccountRow, list_accounts
+from cloudgate.store.accounts import AccountRow, list_accounts, list_grants
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,13 +196,18 @@ def _check_states(query: ResourceQuery) -> None:
 async def _named_accounts(
     conn: AsyncConnection, caller: Caller, seen: Visibility, named: Sequence[Value]
 ) -> list[AccountRow]:
-    """The accounts named (by id, or by a name unique among those the caller may use); NotFound for
-    any other, so an account the caller cannot see is told from none."""
+    """The accounts named (by id, by the alias the caller's client gave it, or by a name unique among those
+    the caller may use); NotFound for any other, so an account the caller cannot see is told from none."""
     visible = await list_accounts(conn, None if caller.principal.is_admin else caller.client_id)
     visible = [account for account in visible if seen.sees_account(account.id)]
+    aliases = {account.id: alias for account, alias in await list_grants(conn, caller.client_id)}
     found = []
     for value in named:
-        matching = [a for a in visible if a.id == value] or [a for a in visible if a.name == value]
+        matching = (
+            [a for a in visible if a.id == value]
+            or [a for a in visible if aliases.get(a.id) == value]
+            or [a for a in visible if a.name == value]
+        )
         if len(matching) != 1:
             why = "names more than one account; give its id" if matching else "not found"
             raise NotFound(f"account {value} {why}", details={"field": "account"})

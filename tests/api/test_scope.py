@@ -21,8 +21,11 @@ async def test_aliases_name_a_clients_accounts(alice: Caller, bob: Caller, cloud
     assert taken.status_code == 409 and taken.json()["error"]["details"]["field"] == "alias"
     bad = await alice.put(f"/v1/accounts/{clouds['CloudOne']}/alias", json={"alias": "two words"})
     assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "alias"
+    by_alias = (await alice.get("/v1/keypairs", params={"account": "CloudTwo"})).json()
+    assert by_alias["items"] == [] and "error" not in by_alias  # the account filter takes aliases too
     renamed = await alice.put(f"/v1/accounts/{clouds['CloudOne']}/alias", json={"alias": "Primary"})
     assert renamed.status_code == 200 and renamed.json()["alias"] == "Primary"
+    assert (await alice.get("/v1/flavors", params={"account": "Primary"})).json()["items"]
     # Another client's account is not its to name, and not found for it.
     foreign = await bob.put(f"/v1/accounts/{clouds['CloudOne']}/alias", json={"alias": "Mine"})
     assert foreign.status_code == 404
