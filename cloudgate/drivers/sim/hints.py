@@ -60,6 +60,9 @@ class NoticeFeed:
         self._subscribers: dict[str, set[Subscription]] = {}
         self._wakes: dict[float, asyncio.TimerHandle] = {}
 
+    def listeners(self) -> int:
+        return sum(len(listening) for listening in self._subscribers.values())
+
     def subscribe(self, project: str) -> Subscription:
         subscription = Subscription(self, project)
         self._subscribers.setdefault(project, set()).add(subscription)
