@@ -226,11 +226,12 @@ class SimCloud:
 
     async def subscribe(self, credentials: Credentials) -> Subscription:
         """The project's change notifications from now on (`hints.py`); refused while the cloud sends none."""
+        with self._held():
+            if not self.faults.hints:  # known without a call: as a driver knows its cloud has no notification URL
+                raise SimApiError("NotSupported", "this cloud sends no change notifications")
         await self._gate()
         with self._held():
             account = self._enter(credentials)
-            if not self.faults.hints:
-                raise SimApiError("NotSupported", "this cloud sends no change notifications")
             return self.notices.subscribe(account.project)
 
     # -- the API: image data ------------------------------------------------------------------
