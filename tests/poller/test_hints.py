@@ -24,7 +24,7 @@ def server_spec(world: SimWorld, name: str) -> dict[str, Any]:
     return {"name": name, "flavor_id": "s1.tiny", "image_id": image, "zone": "sim-east-a"}
 
 
-async def event_about(world: SimWorld, cloud_id: str, type_: str, **resource: Any) -> Any:
+async def event_about(world: SimWorld, cloud_id: str, type_: str, within: float = SOON, **resource: Any) -> Any:
     """The first event of `type_` about `cloud_id` whose resource has the given fields, once it exists."""
 
     async def found() -> Any:
@@ -39,7 +39,7 @@ async def event_about(world: SimWorld, cloud_id: str, type_: str, **resource: An
             None,
         )
 
-    return await until(found, within=SOON, what=f"a {type_} event about {cloud_id} {resource or ''}")
+    return await until(found, within=within, what=f"a {type_} event about {cloud_id} {resource or ''}")
 
 
 async def listened(world: SimWorld) -> str:
@@ -95,7 +95,7 @@ async def test_a_lost_hint_is_caught_by_the_next_poll(open_hinted: OpenHinted, d
 
     made = world.cloud.oob_create("p1", "servers", **server_spec(world, "unheard"))
 
-    await event_about(world, made["id"], "created")
+    await event_about(world, made["id"], "created", within=5)  # the next poll: within 1 s, listing included
     assert driver_calls["get", Kind.INSTANCE] == 0  # no hint came: the poll found it
 
 
