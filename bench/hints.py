@@ -36,14 +36,17 @@ MOVES = ("rename", "stop", "create")
 HOUR = 3600.0
 
 
-def _count_calls(cloud: sim.SimCloud) -> Counter:
-    """Count the cloud's listing pages (by collection), first pages (listings) and single reads from now on."""
+def _count_calls(cloud: sim.SimCloud) -> tuple[Counter, Counter]:
+    """Count the cloud's calls from now on: listing pages and single reads by collection (`calls`, cleared to
+    count a window), and pages and listings (first pages) by collection over the whole run (`shape`)."""
     calls: Counter = Counter()
+    shape: Counter = Counter()
     list_page, show = cloud.list_page, cloud.show
 
     async def counted_page(credentials: Any, collection: str, region: str, token: str | None = None) -> Any:
         calls["page", collection] += 1
-        calls["listing", collection] += token is None
+        shape["page", collection] += 1
+        shape["listing", collection] += token is None
         return await list_page(credentials, collection, region, token)
 
     async def counted_show(credentials: Any, collection: str, region: str, cloud_id: str) -> Any:
@@ -51,7 +54,7 @@ def _count_calls(cloud: sim.SimCloud) -> Counter:
         return await show(credentials, collection, region, cloud_id)
 
     cloud.list_page, cloud.show = counted_page, counted_show  # type: ignore[method-assign]
-    return calls
+    return calls, shape
 
 
 async def measure(hints: bool, changes: int, deletions: int, window: float, interval: float | None,
@@ -59,7 +62,7 @@ async def measure(hints: bool, changes: int, deletions: int, window: float, inte
     overrides = {"poll_intervals": {Kind.INSTANCE.value: interval}} if interval else {}
     cloud = sim.SimCloud(f"sim://bench-hints-{secrets.token_hex(4)}", seed=7, clock=sim.SimClock.real(), page_size=1000)
     cloud.set_faults(hints=hints)
-    calls = _count_calls(cloud)
+    calls, shape = _count_calls(cloud)
     async with world(cloud, background, **overrides) as here:
         gateway = here.gateway
         if hints:
@@ -84,28 +87,24 @@ async def measure(hints: bool, changes: int, deletions: int, window: float, inte
         spent = time.monotonic() - began
         counted = dict(calls)
         hinted = gateway.poller.hinted(here.account, Kind.INSTANCE)
-        per_hour = _calls_per_hour(gateway.settings, counted, hints, len(plan), window)
+        per_hour = _calls_per_hour(gateway.settings, counted, dict(shape), hints, len(plan), window)
     return {"hints": hints, "hint_feed_live": hinted, "instance_interval_s": period, "window_s": window,
-            "changes": found, "deletions": gone, "calls_in_run": sum(counted.values()) - _listings(counted),
+            "changes": found, "deletions": gone, "calls_from_first_change_to_last_event": sum(counted.values()),
             "run_s": round(spent, 1), "cloud_calls_per_hour": per_hour}  # fmt: skip
 
 
-def _listings(counted: dict[Any, int]) -> int:
-    return sum(value for (what, _collection), value in counted.items() if what == "listing")
-
-
 def _calls_per_hour(
-    settings: Settings, counted: dict[Any, int], hints: bool, changes: int, window: float
+    settings: Settings, counted: dict[Any, int], shape: dict[Any, int], hints: bool, changes: int, window: float
 ) -> dict[str, Any]:
     """Steady-state cloud API calls an hour: listings of each kind at its interval (lengthened when hinted), each
-    as many pages as counted in the run (one when none was); plus the single reads the run's `changes` cost,
+    as many pages as its listings took in the run (one when it was not listed); plus the single reads the run's `changes` cost,
     at the run's rate of changes (`changes` per `window`)."""
     factor = settings.hinted_poll_interval_factor if hints else 1.0
     hinted_kinds = set(HINTED.values()) if hints else set()
     listing_calls = 0.0
     for kind, collection in COLLECTIONS.items():
-        listings = counted.get(("listing", collection), 0)
-        pages = counted.get(("page", collection), 0) / listings if listings else 1.0
+        listings = shape.get(("listing", collection), 0)
+        pages = shape.get(("page", collection), 0) / listings if listings else 1.0
         interval = settings.poll_interval(kind) * (factor if kind in hinted_kinds else 1.0)
         listing_calls += pages * HOUR / interval
     reads_in_run = sum(value for (what, _collection), value in counted.items() if what == "get")
