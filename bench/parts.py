@@ -5,6 +5,7 @@ from __future__ import annotations
 PARTS: dict[str, str] = {
     "poll": "bench.scale",
     "latency": "bench.latency",
+    "hints": "bench.hints",
     "reads": "bench.reads",
     "events": "bench.delivery",
     "amqp": "bench.amqp",

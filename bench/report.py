@@ -11,6 +11,7 @@ from rich.table import Table
 TITLES = {
     "poll": "Poll + diff (sim clouds, 10 accounts, 1% churn per cycle; peer: the same listings without the diff)",
     "latency": "Change → event latency (seconds)",
+    "hints": "Out-of-band change → event at a long-poll reader (seconds), without and with change hints (sim)",
     "reads": "Reads over HTTP from cloudgate serve (peers: the same 1,000 instances listed straight from moto)",
     "events": "Events delivered per second, one reader catching up on a backlog",
     "amqp": "AMQP (RabbitMQ on 127.0.0.1)",
@@ -54,6 +55,25 @@ def _latency(figures: dict[str, Any]) -> Table:
     _distribution_row(table, "out-of-band change → long-poll reader", oob["changes"]["to_arrival_s"], beyond)
     _distribution_row(table, "out-of-band deletion → long-poll reader", oob["deletions"]["to_arrival_s"],
                       f"p99 = {oob['deletions']['in_intervals_p99']:.2f} intervals (deleted after 2 listings)")
+    return table
+
+
+def _hints(figures: dict[str, Any]) -> Table:
+    table = Table(title=TITLES["hints"], title_justify="left")
+    for column, justify in (("change → event", "left"), ("n", "right"), ("p50", "right"), ("p99", "right"),
+                            ("max", "right"), ("", "left")):  # fmt: skip
+        table.add_column(column, justify=justify)
+    for label, half in (("without hints", figures["without"]), ("with hints", figures["with"])):
+        calls = half["cloud_calls_per_hour"]
+        note = (f"instance interval {half['instance_interval_s']:g} s; {calls['total']:,} cloud calls/h "
+                f"({calls['listing_pages']:,} listing pages + {calls['reads']:,} reads)")  # fmt: skip
+        _distribution_row(table, f"{label}: change", half["changes"]["to_arrival_s"], note)
+        _distribution_row(table, f"{label}: deletion", half["deletions"]["to_arrival_s"])
+    rate = figures["with"]["cloud_calls_per_hour"]
+    table.caption = (f"listing calls an hour with hints ÷ without: {figures['listing_calls_per_hour_ratio']}; "
+                     f"{rate['reads_per_change']} reads per hinted change, so hints cost fewer calls in all below "
+                     f"{figures['break_even_changes_per_hour']:,} changes an hour (all calls at the run's "
+                     f"{rate['changes_per_hour']:,}/h: {figures['calls_per_hour_ratio_at_run_rate']}×)")  # fmt: skip
     return table
 
 
@@ -153,7 +173,7 @@ def _replicate(figures: dict[str, Any]) -> Table:
 
 
 RENDERERS: dict[str, Callable[[dict[str, Any]], Table]] = {
-    "poll": _poll, "latency": _latency, "reads": _reads, "events": _events, "amqp": _amqp, "openstack": _openstack,
+    "poll": _poll, "latency": _latency, "hints": _hints, "reads": _reads, "events": _events, "amqp": _amqp, "openstack": _openstack,
     "replicate": _replicate,
 }  # fmt: skip
 

@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     # The pace of re-listing (account, kind) while the gateway's own operation settles: its change
     # reaches the event feed at most this long (plus one listing) after the cloud made it.
     fast_poll_interval: float = 0.5
+    # Change hints (drivers that declare `Capabilities.hints`): hints arriving within this window are taken
+    # together (many about one resource or kind: one read); past `hint_resources_per_kind` resources of one
+    # kind in a window, the kind is listed instead. While an account's hints flow, its hinted kinds are
+    # polled this many times less often (the poll stays the truth: it catches what a hint missed). A broken
+    # feed is reconnected with backoff between these bounds.
+    hint_window_seconds: float = Field(0.05, ge=0)
+    hint_resources_per_kind: int = Field(16, ge=1)
+    hinted_poll_interval_factor: float = Field(4.0, ge=1)
+    hint_reconnect_min_seconds: float = Field(1.0, gt=0)
+    hint_reconnect_max_seconds: float = Field(60.0, gt=0)
     operation_timeout_seconds: float = 900.0
     consistency_grace_seconds: float = 120.0
     run_poller: bool = True

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,16 @@ async def database_url(request, tmp_path) -> AsyncIterator[str]:
     url = await server.create_database()
     yield url
     await server.drop_database(url)
+
+
+async def until(check: Callable[[], Awaitable[Any]], *, within: float, what: str) -> Any:
+    """Ask `check` again and again until it answers something true, which is returned; fail after `within`
+    seconds saying `what` never happened."""
+    give_up = time.monotonic() + within
+    while not (answer := await check()):
+        assert time.monotonic() < give_up, f"{what} did not happen within {within} s"
+        await asyncio.sleep(0.01)  # asking again soon: the condition is what is waited on
+    return answer
 
 
 @dataclass

@@ -322,6 +322,10 @@ class CapabilitiesOut(View):
     image_transfer: list[str] = Field(
         description='Image bytes the cloud moves: "read" (an image\'s data out), "write" (a new image in).'
     )
+    hints: list[str] = Field(
+        default_factory=list,
+        description="Kinds the cloud tells the gateway of changes to as they happen (change hints).",
+    )
 
 
 class CloudInfo(View):

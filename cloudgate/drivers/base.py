@@ -34,6 +34,8 @@ class Capabilities:
     # Image bytes the driver moves: "read" (an image's data streams out), "write" (a new image streams in).
     # A scope that boots a server from another cloud's image replicates it from a reader to a writer.
     image_transfer: frozenset[str] = frozenset()
+    # Kinds the driver's change hints (`Driver.hints`) cover: the cloud tells of their changes as they happen.
+    hints: frozenset[Kind] = frozenset()
 
     def require(self, kind: Kind, operation: str, detail: str | None = None) -> None:
         """Raise Unsupported unless `operation` (list/create/destroy/edit/action) on `kind` is declared."""
@@ -57,7 +59,17 @@ class Capabilities:
             "actions": {k.value: sorted(v) for k, v in sorted(self.actions.items())},
             "public_kinds": sorted(k.value for k in self.public_kinds),
             "image_transfer": sorted(self.image_transfer),
+            "hints": sorted(k.value for k in self.hints),
         }
+
+
+@dataclass(frozen=True)
+class Hint:
+    """The cloud says something changed: one resource (`cloud_id`), or anything of `kind` (None). A hint is
+    never the change itself: the poller reads the resource (`Driver.get`) or lists the kind again."""
+
+    kind: Kind
+    cloud_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,17 @@ class Driver(abc.ABC):
 
     @abc.abstractmethod
     async def action(self, kind: Kind, cloud_id: str, action: str, params: Mapping[str, Any]) -> None: ...
+
+    async def get(self, kind: Kind, cloud_id: str) -> CloudResource | None:
+        """One resource of the account as its cloud shows it now; None when the cloud says it is gone
+        (an error, never None, when the cloud cannot say)."""
+        raise Unsupported(f"{self.cloud_type} resources cannot be read one at a time")
+
+    def hints(self) -> AbstractAsyncContextManager[AsyncIterator[Hint]]:
+        """The account's change hints, for the kinds `capabilities.hints` names: entering connects to the
+        cloud's feed (or raises: Unsupported when the cloud sends none to this account), the iterator yields
+        hints as they come until the feed breaks (it raises or ends; the poller connects again)."""
+        raise Unsupported(f"{self.cloud_type} sends no change hints")
 
     def read_image(self, cloud_id: str) -> AbstractAsyncContextManager[ImageData]:
         """The image's bytes, streamed (a driver whose capabilities name "read" in `image_transfer`)."""

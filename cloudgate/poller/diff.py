@@ -1,4 +1,5 @@
-"""Apply one complete listing of (scope, kind) to the store: changed rows and their events, one transaction."""
+"""Apply what the cloud shows to the store, changed rows and their events in one transaction: a complete
+listing of (scope, kind) (`apply_listing`), or one resource read after a change hint (`apply_resource`)."""
 
 from __future__ import annotations
 
@@ -111,4 +112,45 @@ async def apply_listing(
     await rows.set_missed(conn, {**reset_missed, **missed})
     stats.last_seq = await outbox.append(conn, drafts, now)
     stats.created, stats.deleted = len(inserts), len(doomed)
+    return stats
+
+
+async def apply_resource(
+    conn: AsyncConnection, target: ListingTarget, cloud_id: str, seen: Hashed | None, now: float
+) -> DiffStats:
+    """Make one stored resource of (scope, kind) equal what its cloud shows of it now (`seen`, None: the cloud
+    says it is gone), with its event. Under the same lock and aliases as a listing, so it never interleaves
+    with one and a resource a gateway create is waiting for is filed under the create's id. Other resources
+    are left alone: only a complete listing tells what is missing."""
+    stats = DiffStats()
+    await rows.lock_scope(conn, target.scope, target.kind)
+    entry = (await rows.index(conn, target.scope, target.kind, cloud_id)).get(cloud_id)
+    drafts: list[EventDraft] = []
+    if seen is None:
+        if entry is None or (entry.protect_until is not None and entry.protect_until > now and not entry.destroying):
+            return stats  # nothing filed, or the gateway just created it: its cloud may not show it yet
+        gone = (await rows.fetch(conn, [entry.id]))[entry.id]
+        await rows.delete_records(conn, [entry.id])
+        drafts.append(EventDraft("deleted", gone, []))
+        stats.deleted = 1
+    else:
+        resource, digest = seen
+        if entry is None:
+            aliases = await rows.aliases(conn, target.scope, target.kind, cloud_id)
+            resource_id = aliases.get(cloud_id) or gateway_id(target.scope, target.kind, cloud_id)
+            record = _record(target, resource_id, resource, now, now, 1)
+            await rows.insert_records(conn, [(record, digest)])
+            drafts.append(EventDraft("created", record, []))
+            stats.created = 1
+        elif entry.content_hash != digest:
+            before = (await rows.fetch(conn, [entry.id]))[entry.id]
+            after = _record(target, entry.id, resource, before.created_at, now, before.revision + 1)
+            fields = changed_fields(before, after)
+            await rows.update_records(conn, [(after if fields else before, digest)])
+            if fields:
+                drafts.append(EventDraft("updated", after, fields))
+                stats.updated = 1
+        if entry is not None and entry.missed:
+            await rows.set_missed(conn, {entry.id: 0})
+    stats.last_seq = await outbox.append(conn, drafts, now) if drafts else None
     return stats

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from cloudgate.connections import AccountRef, DriverPool
 from cloudgate.errors import CloudgateError, Throttled, Unavailable
 from cloudgate.events.hub import EventHub
-from cloudgate.model import Kind
-from cloudgate.poller.diff import DiffStats, ListingTarget, apply_listing, hashed
+from cloudgate.model import CloudResource, Kind
+from cloudgate.poller.diff import DiffStats, ListingTarget, apply_listing, apply_resource, hashed
+from cloudgate.poller.hints import HintFeed
 from cloudgate.poller.limits import TokenBucket, backoff_delay
 from cloudgate.settings import Settings
 from cloudgate.store import Store
 from cloudgate.store import accounts as account_rows
-from cloudgate.store.polls import failing_kinds, record_poll
+from cloudgate.store.polls import HINT_FEED, failing_kinds, record_poll
 
 log = logging.getLogger("cloudgate.poller")
 
@@ -66,6 +67,8 @@ class Poller:
         self._due: list[tuple[float, str, Kind]] = []
         self._next: dict[PollKey, float] = {}
         self._wake = asyncio.Event()
+        self._feeds: dict[str, HintFeed] = {}  # change hint feeds of watched accounts, while `run` runs
+        self._running = False
 
     # -- one poll ----------------------------------------------------------------------------
 
@@ -122,6 +125,64 @@ class Poller:
                     return PollResult(account_id, kind, error=error)
         self._hub.published(stats.last_seq)
         return PollResult(account_id, kind, stats=stats)
+
+    async def refresh_resource(self, account_id: str, kind: Kind, cloud_id: str) -> PollResult:
+        """Read one resource and apply only it (after a change hint), within the account's budget and under
+        the (account, kind) lock. A failed read changes nothing: it is not the cloud saying the resource is
+        gone, and the next poll looks again."""
+        try:
+            driver, ref = await self._pool.get(account_id)
+        except CloudgateError as exc:
+            return PollResult(account_id, kind, error=exc)
+        bucket = self._bucket(account_id)
+        async with self._global, self._endpoint_semaphore(ref):
+            await bucket.acquire()
+            async with self.lock(account_id, kind):
+                try:
+                    seen = await driver.get(kind, cloud_id)
+                except Exception as exc:
+                    error = exc if isinstance(exc, CloudgateError) else Unavailable(f"driver error: {exc!r}")
+                    if isinstance(error, Throttled) and error.retry_after:
+                        bucket.block_for(error.retry_after)
+                    log.info("reading hinted %s %s of %s failed", kind.value, cloud_id, account_id, exc_info=True)
+                    return PollResult(account_id, kind, error=error)
+                stats = await self._apply_resource(ref, kind, driver.capabilities.public_kinds, cloud_id, seen)
+        self._hub.published(stats.last_seq)
+        return PollResult(account_id, kind, stats=stats)
+
+    async def _apply_resource(
+        self, ref: AccountRef, kind: Kind, public_kinds: frozenset[Kind], cloud_id: str, seen: CloudResource | None
+    ) -> DiffStats:
+        public = seen is not None and seen.public and kind in public_kinds
+        target = (
+            ListingTarget(ref.public_scope, None, ref.cloud, kind)
+            if public
+            else ListingTarget(ref.scope, ref.id, ref.cloud, kind)
+        )
+        async with self._store.write() as conn:
+            if not await account_rows.lock_account(conn, ref.id):
+                return DiffStats()  # removed meanwhile
+            hashed_seen = (seen, seen.content_hash()) if seen is not None else None
+            return await apply_resource(conn, target, cloud_id, hashed_seen, self._now())
+
+    async def hint_feed_state(self, account_id: str, error: CloudgateError | None) -> None:
+        """Record that the account's change hint feed connected (None) or broke (its error). Broken, the kinds
+        it covered are polled at their normal interval again from now."""
+        if error is not None:
+            loop_now = asyncio.get_running_loop().time()
+            for key, when in list(self._next.items()):
+                normal = loop_now + self._settings.poll_interval(key[1])
+                if key[0] == account_id and normal < when < float("inf"):
+                    self._schedule(key, normal)
+        async with self._store.write() as conn:
+            if await account_rows.lock_account(conn, account_id):
+                details = error.to_dict() if error is not None else None
+                await record_poll(conn, account_id, HINT_FEED, self._now(), error=details, resources=None)
+
+    def hinted(self, account_id: str, kind: Kind) -> bool:
+        """Whether changes of (account, kind) are heard of as they happen: its polls may be spaced out."""
+        feed = self._feeds.get(account_id)
+        return feed is not None and kind in feed.kinds
 
     async def _apply(self, ref: AccountRef, kind: Kind, public_kinds: frozenset[Kind], listing: list) -> DiffStats:
         has_public = kind in public_kinds
@@ -185,8 +246,15 @@ class Poller:
         loop_now = asyncio.get_running_loop().time()
         for kind in sorted(driver.capabilities.kinds):
             self._schedule((account_id, kind), loop_now + self._rng.uniform(0, 0.25))
+        if self._running and driver.capabilities.hints and account_id not in self._feeds:
+            feed = HintFeed(account_id, self._pool, self, self._settings, self._rng)
+            self._feeds[account_id] = feed
+            feed.start()
 
     def forget(self, account_id: str) -> None:
+        feed = self._feeds.pop(account_id, None)
+        if feed is not None:
+            feed.cancel()
         for key in [key for key in self._next if key[0] == account_id]:
             del self._next[key]
         self._account_failures.pop(account_id, None)
@@ -201,7 +269,10 @@ class Poller:
         """How long until (account, kind) is polled again after `result`: its interval, or backoff
         (never shorter than what the cloud asked for with Retry-After)."""
         if result.ok:
-            return self._settings.poll_interval(result.kind)
+            interval = self._settings.poll_interval(result.kind)
+            if self.hinted(result.account_id, result.kind):
+                interval *= self._settings.hinted_poll_interval_factor
+            return interval
         failures = self._kind_failures.get((result.account_id, result.kind), 1)
         delay = backoff_delay(
             failures, self._settings.backoff_base_seconds, self._settings.backoff_max_seconds, self._rng
@@ -219,7 +290,8 @@ class Poller:
             self._schedule(key, asyncio.get_running_loop().time() + self.delay_after(result))
 
     async def run(self) -> None:
-        """Poll every watched (account, kind) when due, until cancelled."""
+        """Poll every watched (account, kind) when due, and follow their change hints, until cancelled."""
+        self._running = True
         async with self._store.read() as conn:
             known = await account_rows.list_accounts(conn)
         for account in known:
@@ -250,6 +322,9 @@ class Poller:
                     async with asyncio.timeout(timeout):
                         await self._wake.wait()
         finally:
+            self._running = False
+            feeds = [feed.cancel() for feed in self._feeds.values()]
+            self._feeds.clear()
             for task in running:
                 task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+            await asyncio.gather(*running, *(feed for feed in feeds if feed is not None), return_exceptions=True)

@@ -10,6 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloudgate.store.schema import poll_state
 
+# The row of poll state that tells of an account's change hint feed (connected, or its last error) beside
+# its kinds' polls. The breaker does not count it: a broken feed leaves polling to do the work.
+HINT_FEED = "hints"
+
 
 @dataclass(slots=True)
 class PollStateRow:
@@ -49,7 +53,9 @@ async def record_poll(
 
 async def failing_kinds(conn: AsyncConnection, account_id: str) -> list[str]:
     """The account's kinds whose latest poll failed."""
-    query = select(poll_state.c.kind).where(poll_state.c.account_id == account_id, poll_state.c.failures > 0)
+    query = select(poll_state.c.kind).where(
+        poll_state.c.account_id == account_id, poll_state.c.failures > 0, poll_state.c.kind != HINT_FEED
+    )
     return [row[0] for row in await conn.execute(query)]
 
 

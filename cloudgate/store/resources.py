@@ -79,21 +79,25 @@ async def lock_scope(conn: AsyncConnection, scope: str, kind: Kind) -> None:
         await conn.execute(select(func.pg_advisory_xact_lock(key)))
 
 
-async def index(conn: AsyncConnection, scope: str, kind: Kind) -> dict[str, IndexEntry]:
-    """Stored rows of (scope, kind) that the cloud has named, by cloud id."""
+async def index(conn: AsyncConnection, scope: str, kind: Kind, cloud_id: str | None = None) -> dict[str, IndexEntry]:
+    """Stored rows of (scope, kind) that the cloud has named, by cloud id (only `cloud_id`'s, when given)."""
     query = select(
         resources.c.cloud_id, resources.c.id, resources.c.content_hash, resources.c.missed,
         resources.c.protect_until, resources.c.destroying,
     ).where(resources.c.scope == scope, resources.c.kind == kind.value, resources.c.cloud_id.is_not(None))  # fmt: skip
+    if cloud_id is not None:
+        query = query.where(resources.c.cloud_id == cloud_id)
     result = await conn.execute(query)
     return {row[0]: IndexEntry(row[1], row[2], row[3], row[4], bool(row[5])) for row in result}
 
 
-async def aliases(conn: AsyncConnection, scope: str, kind: Kind) -> dict[str, str]:
-    """Pre-assigned gateway ids of resources the gateway created, by cloud id."""
+async def aliases(conn: AsyncConnection, scope: str, kind: Kind, cloud_id: str | None = None) -> dict[str, str]:
+    """Pre-assigned gateway ids of resources the gateway created, by cloud id (only `cloud_id`'s, when given)."""
     query = select(resource_aliases.c.cloud_id, resource_aliases.c.resource_id).where(
         resource_aliases.c.scope == scope, resource_aliases.c.kind == kind.value
     )
+    if cloud_id is not None:
+        query = query.where(resource_aliases.c.cloud_id == cloud_id)
     return {row[0]: row[1] for row in await conn.execute(query)}
 
 

@@ -223,6 +223,10 @@ class DriverConformance:
         assert caps.image_transfer <= {"read", "write"}
         assert ("read" in caps.image_transfer) == (type(driver).read_image is not Driver.read_image)
         assert ("write" in caps.image_transfer) == (type(driver).write_image is not Driver.write_image)
+        # change hints likewise, over kinds it lists, with `get` to read a hinted resource
+        assert caps.hints <= caps.kinds
+        assert bool(caps.hints) == (type(driver).hints is not Driver.hints)
+        assert not caps.hints or type(driver).get is not Driver.get
 
     def test_every_declared_edit_and_action_is_exercised(self, driver: Driver) -> None:
         for kind, fields in driver.capabilities.edit.items():

@@ -26,6 +26,7 @@ from cloudgate.drivers.sim.clock import SimClock
 from cloudgate.drivers.sim.counter import Counter
 from cloudgate.drivers.sim.durable import StateFile
 from cloudgate.drivers.sim.faults import Faults
+from cloudgate.drivers.sim.hints import NoticeFeed, Subscription
 from cloudgate.drivers.sim.lifecycle import Delays
 from cloudgate.drivers.sim.native import STATUSES, SimApiError
 from cloudgate.drivers.sim.params import invalid
@@ -65,6 +66,16 @@ class SimCloud:
         self._accounts: dict[str, Account] = {}  # by project
         self._by_access_key: dict[str, Account] = {}
         self._file: StateFile | None = None
+        self._listen()
+
+    def _listen(self) -> None:
+        """Set up the cloud's notifications (kept out of its saved state: subscribers live in this process)."""
+        self.notices = NoticeFeed(lambda: self.faults, lambda: self.clock.now(), self._settle_now)
+        self._provisioner.notices = self.notices
+
+    def _settle_now(self) -> None:
+        with self._held():
+            self._provisioner.settle()
 
     @classmethod
     def durable(cls, path: Path, build: Callable[[], SimCloud]) -> SimCloud:
@@ -76,6 +87,7 @@ class SimCloud:
             cloud = cls.__new__(cls)
             cloud._file = state
             state.load(cloud)
+            cloud._listen()
         else:
             cloud = build()
             cloud._provisioner.spool = imagebytes.Spool(path.with_name(path.name + ".images"))
@@ -85,10 +97,12 @@ class SimCloud:
 
     def saved_state(self) -> dict[str, Any]:
         """Everything the cloud holds but its file."""
-        return {name: value for name, value in vars(self).items() if name != "_file"}
+        return {name: value for name, value in vars(self).items() if name not in ("_file", "notices")}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         vars(self).update(state)
+        if "notices" in vars(self):
+            self._provisioner.notices = self.notices
 
     def _held(self) -> contextlib.AbstractContextManager[None]:
         """Where every call runs: with the file's lock and its state, for a durable cloud."""
@@ -122,6 +136,8 @@ class SimCloud:
                 self.faults.configure(**knobs)
             except ValueError as exc:
                 raise invalid(str(exc)) from None
+            if knobs.get("hints") is False or knobs.get("outage") is True:
+                self.notices.cut()  # subscribers find out at once, and reconnect (or not) by themselves
             return self.faults.knobs()
 
     # -- the API ------------------------------------------------------------------------
@@ -195,6 +211,28 @@ class SimCloud:
             table, row = self._addressed(credentials, collection, region, cloud_id)
             self._provisioner.perform(table, row, action, spec or {})
             return row.wire()
+
+    async def show(self, credentials: Credentials, collection: str, region: str, cloud_id: str) -> dict[str, Any]:
+        """One row as a listing shows it (public images too); NotFound once it is gone or not yet listed."""
+        await self._gate()
+        with self._held():
+            account = self._enter(credentials)
+            now = self.clock.now()
+            for table in self._listed_tables(account, region, collection):
+                row = table.find(cloud_id) if isinstance(cloud_id, str) else None
+                if row is not None and row.visible_at <= now:
+                    return row.wire()
+            raise SimApiError("NotFound", f"no {collection} {cloud_id!r}")
+
+    async def subscribe(self, credentials: Credentials) -> Subscription:
+        """The project's change notifications from now on (`hints.py`); refused while the cloud sends none."""
+        with self._held():
+            if not self.faults.hints:  # known without a call: as a driver knows its cloud has no notification URL
+                raise SimApiError("NotSupported", "this cloud sends no change notifications")
+        await self._gate()
+        with self._held():
+            account = self._enter(credentials)
+            return self.notices.subscribe(account.project)
 
     # -- the API: image data ------------------------------------------------------------------
 

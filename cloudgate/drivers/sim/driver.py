@@ -8,9 +8,10 @@ from contextlib import AbstractAsyncContextManager, aclosing, asynccontextmanage
 from datetime import UTC, datetime
 from typing import Any
 
-from cloudgate.drivers.base import AccountConfig, Capabilities, CloudIdentity, Driver, ImageData, Progress
+from cloudgate.drivers.base import AccountConfig, Capabilities, CloudIdentity, Driver, Hint, ImageData, Progress
 from cloudgate.drivers.sim.cloud import Credentials, SimCloud
 from cloudgate.drivers.sim.faults import Faults
+from cloudgate.drivers.sim.hints import Notice
 from cloudgate.drivers.sim.native import SimApiError
 from cloudgate.drivers.sim.registry import get_cloud
 from cloudgate.drivers.sim.translate import (
@@ -30,6 +31,9 @@ from cloudgate.errors import InvalidRequest, NotFound
 from cloudgate.fields import declare
 from cloudgate.model import CloudResource, Kind
 
+# The kinds the sim's change notifications cover (an account's own rows), by collection.
+HINTED: dict[str, Kind] = {COLLECTIONS[kind]: kind for kind in CREATE_FIELDS}
+
 
 class SimDriver(Driver):
     """One account on a registered SimCloud.
@@ -48,6 +52,7 @@ class SimDriver(Driver):
         actions={kind: frozenset(actions) for kind, actions in ACTIONS.items()},
         public_kinds=frozenset({Kind.IMAGE}),
         image_transfer=frozenset({"read", "write"}),
+        hints=frozenset(HINTED.values()),
     )
     create_fields = declare(CREATE_FIELDS, REQUIRED_FIELDS)
     endpoint_settings = Faults.KNOBS
@@ -80,6 +85,29 @@ class SimDriver(Driver):
                 if token is None:
                     break
         return [normalize(kind, raw) for raw in raws]
+
+    async def get(self, kind: Kind, cloud_id: str) -> CloudResource | None:
+        self.capabilities.require(kind, "list")
+        try:
+            with native_errors():
+                cloud = self._cloud()
+                raw = await cloud.show(self._credentials, COLLECTIONS[kind], self._region(cloud), cloud_id)
+        except NotFound:
+            return None
+        return normalize(kind, raw)
+
+    def hints(self) -> AbstractAsyncContextManager[AsyncIterator[Hint]]:
+        return self._hinting()
+
+    @asynccontextmanager
+    async def _hinting(self) -> AsyncIterator[AsyncIterator[Hint]]:
+        with native_errors():
+            subscription = await self._cloud().subscribe(self._credentials)
+        try:
+            async with aclosing(_hints(subscription.received())) as hints:
+                yield hints
+        finally:
+            subscription.close()
 
     async def create(self, kind: Kind, spec: Mapping[str, Any]) -> CloudResource:
         self.capabilities.require(kind, "create")
@@ -173,3 +201,13 @@ async def _translated(chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[byt
     with native_errors():
         async for chunk in chunks:
             yield chunk
+
+
+async def _hints(notices: AsyncGenerator[Notice, None]) -> AsyncGenerator[Hint, None]:
+    """The cloud's notifications as change hints, its errors (the feed cut off) as cloudgate's."""
+    async with aclosing(notices):
+        with native_errors():
+            async for notice in notices:
+                kind = HINTED.get(notice.collection)
+                if kind is not None:
+                    yield Hint(kind, notice.id)

@@ -24,16 +24,20 @@ class Faults:
     consistency_delay: float = 0.0  # seconds a new resource stays out of listings
     image_corruption: float = 0.0  # fraction of image reads with a byte flipped (the checksums reported stay true)
     transfer_rate: float = 0.0  # bytes per second an image's data moves at, each way; 0: as fast as it goes
+    hints: bool = False  # the cloud sends change hints to subscribed drivers (a setting more than a fault)
+    hint_loss: float = 0.0  # fraction of change hints never delivered
+    hint_delay: float = 0.0  # seconds a change hint takes to arrive
     seed: int = 0
     _rng: random.Random = field(init=False, repr=False, compare=False)
     _failing_page: int | None = field(default=None, init=False)
 
     # What `configure` may set, with the bounds of each value.
-    RATES: ClassVar[frozenset[str]] = frozenset({"error_rate", "throttle_rate", "image_corruption"})
-    SECONDS: ClassVar[frozenset[str]] = frozenset({"retry_after", "latency", "consistency_delay"})
+    RATES: ClassVar[frozenset[str]] = frozenset({"error_rate", "throttle_rate", "image_corruption", "hint_loss"})
+    SECONDS: ClassVar[frozenset[str]] = frozenset({"retry_after", "latency", "consistency_delay", "hint_delay"})
+    SWITCHES: ClassVar[frozenset[str]] = frozenset({"outage", "hints"})
     BYTES_PER_SECOND: ClassVar[frozenset[str]] = frozenset({"transfer_rate"})
     MAX_BYTES_PER_SECOND: ClassVar[int] = 10 << 30
-    KNOBS: ClassVar[frozenset[str]] = RATES | SECONDS | BYTES_PER_SECOND | {"outage", "clock_skew"}
+    KNOBS: ClassVar[frozenset[str]] = RATES | SECONDS | BYTES_PER_SECOND | SWITCHES | {"clock_skew"}
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -46,9 +50,9 @@ class Faults:
         for name, value in knobs.items():
             if name not in self.KNOBS:
                 raise ValueError(f"no fault {name!r} (faults: {', '.join(sorted(self.KNOBS))})")
-            if name == "outage":
+            if name in self.SWITCHES:
                 if not isinstance(value, bool):
-                    raise ValueError("outage is true or false")
+                    raise ValueError(f"{name} is true or false")
             elif isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"{name} is a number")
             elif name in self.RATES and not 0 <= value <= 1:
@@ -88,6 +92,10 @@ class Faults:
     def corrupts_image_read(self) -> bool:
         """Whether the image read starting now flips a byte (`image_corruption` of them do)."""
         return bool(self.image_corruption) and self._rng.random() < self.image_corruption
+
+    def loses_hint(self) -> bool:
+        """Whether the change hint being sent now is lost on the way (`hint_loss` of them are)."""
+        return bool(self.hint_loss) and self._rng.random() < self.hint_loss
 
     def on_page(self, page: int) -> None:
         if page == self._failing_page:

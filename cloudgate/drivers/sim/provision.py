@@ -15,6 +15,7 @@ from cloudgate.drivers.sim import imagebytes, keys, network, params
 from cloudgate.drivers.sim.account import Account
 from cloudgate.drivers.sim.catalog import Catalog
 from cloudgate.drivers.sim.clock import SimClock
+from cloudgate.drivers.sim.hints import NoticeFeed
 from cloudgate.drivers.sim.lifecycle import GONE, TRANSITIONS, Delays, Timeline
 from cloudgate.drivers.sim.native import STATUSES, SimApiError
 from cloudgate.drivers.sim.rows import (
@@ -28,7 +29,7 @@ from cloudgate.drivers.sim.rows import (
     Subnet,
     Volume,
 )
-from cloudgate.drivers.sim.table import AccountTable
+from cloudgate.drivers.sim.table import AccountTable, Table
 
 # collection -> (required, optional) create parameters
 CREATE_PARAMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -119,6 +120,7 @@ class Provisioner:
         self.timeline = Timeline()
         self.spool = imagebytes.Spool()  # where uploaded images' bytes go; a durable cloud sets its own
         self._key_rng = key_rng
+        self.notices: NoticeFeed | None = None  # who hears of each change; the cloud sets it, never saved
         self._creators: dict[str, Callable[[AccountTable, Mapping[str, Any], float], tuple[Row, dict[str, Any]]]] = {
             "servers": self._create_server,
             "volumes": self._create_volume,
@@ -144,6 +146,14 @@ class Provisioner:
             "images": self._discard_data,
         }
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {**vars(self), "notices": None}
+
+    def _told(self, table: Table[Any], row: Row) -> None:
+        if self.notices is not None:
+            owner = getattr(table, "owner", None)
+            self.notices.changed(owner.project if owner is not None else None, table.collection, row.id)
+
     # -- time ---------------------------------------------------------------------------
 
     def settle(self) -> None:
@@ -162,9 +172,13 @@ class Provisioner:
             hook(table, row, at)
         transition = TRANSITIONS.get((table.collection, status))
         if transition:
-            self.timeline.schedule(at + getattr(self.delays, transition[1]), table, row)
+            due = at + getattr(self.delays, transition[1])
+            self.timeline.schedule(due, table, row)
+            if self.notices is not None:
+                self.notices.wake(due)
         else:
             row.step = 0
+        self._told(table, row)
 
     def purge(self, table: AccountTable, row: Any, at: float) -> None:
         """The row disappears, whatever its status; what referred to it lets go."""
@@ -175,6 +189,7 @@ class Provisioner:
             hook(table, row, at)
         table.remove(row)
         table.owner.release(self.usage(row))
+        self._told(table, row)
 
     def usage(self, row: Row) -> dict[str, int]:
         """What a row counts against its account's quotas."""
@@ -197,6 +212,8 @@ class Provisioner:
             hook(table, row)
         if isinstance(row, Stateful):
             self.set_status(table, row, row.status, row.created)
+        else:
+            self._told(table, row)
         return row, extra
 
     def update(self, table: AccountTable, row: Any, changes: Mapping[str, Any]) -> None:
@@ -206,6 +223,7 @@ class Provisioner:
             self._grow(table, row, changes["size"])
         for field, value in parsed.items():
             setattr(row, field, value)
+        self._told(table, row)
 
     def delete(self, table: AccountTable, row: Any) -> None:
         allowed, then = DELETIONS[table.collection]

@@ -20,6 +20,7 @@ from cloudgate.errors import (
     QuotaExceeded,
     Throttled,
     Unavailable,
+    Unsupported,
 )
 from cloudgate.model import CloudResource, Kind
 
@@ -84,6 +85,7 @@ ERRORS: dict[str, type[CloudgateError]] = {
     "RequestLimitExceeded": Throttled,
     "ServiceUnavailable": Unavailable,
     "InternalError": Unavailable,  # a failure on the cloud's side: worth retrying later
+    "NotSupported": Unsupported,
 }
 
 DATACENTER_TYPES: dict[str, str] = {"REGION": "region", "ZONE": "zone"}
