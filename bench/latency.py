@@ -36,6 +36,7 @@ from cloudgate.app import create_app
 from cloudgate.app import Gateway
 from cloudgate.drivers import sim
 from cloudgate.model import Kind
+from cloudgate.query import Match, ResourceQuery
 
 log = logging.getLogger("bench.latency")
 
@@ -127,8 +128,8 @@ async def latencies(follower: Follower, expected: Sequence[Expected], timeout: f
 
 
 async def _by_name(gateway: Gateway, account: str, kind: Kind, name: str) -> str:
-    records, _cursor = await gateway.core.resources.list(ADMIN, kind, filters={"account": account, "name": name})
-    return records[0].id
+    query = ResourceQuery(kind=kind, matches=(Match("account", (account,)), Match("name", (name,))))
+    return (await gateway.core.resources.query(ADMIN, query)).records[0].id
 
 
 async def _jitter(rng: random.Random) -> None:
@@ -197,9 +198,9 @@ async def measure_oob(
     async with world(cloud, background, **overrides) as here:
         period = here.gateway.settings.poll_interval(Kind.INSTANCE)
         rng = random.Random(7)
-        records, _cursor = await here.gateway.core.resources.list(ADMIN, Kind.INSTANCE, filters={"account": here.account},
-                                                             limit=1000)  # fmt: skip
-        targets = rng.sample([record.cloud_id for record in records], changes + deletions)
+        mine = ResourceQuery(kind=Kind.INSTANCE, matches=(Match("account", (here.account,)),), limit=1000)
+        records = (await here.gateway.core.resources.query(ADMIN, mine)).records
+        targets = rng.sample([record.cloud_id for record in records if record.cloud_id], changes + deletions)
         moves = [rng.choice(OOB_MOVES) for _ in range(changes)] + ["delete"] * deletions
         plan = sorted((rng.uniform(0, intervals * period), move, target) for move, target in zip(moves, targets, strict=True))
         log.info("latency: %d out-of-band changes over %g s (instance interval %g s)", len(plan), plan[-1][0], period)

@@ -37,6 +37,7 @@ from bench.served import served
 from cloudgate.app import create_app
 from cloudgate.app import Gateway
 from cloudgate.model import Kind
+from cloudgate.query import ResourceQuery
 from cloudgate.runtime import tune_gc
 from cloudgate.store import resources as resource_rows
 
@@ -94,7 +95,8 @@ async def _layers() -> dict[str, float]:
         account, _head = await fill_store(Path(tmp), STORE_INSTANCES)
         gateway = await Gateway.open(bench_settings(Path(tmp)))
         try:
-            ids = [record.id for record in (await gateway.core.resources.list(ADMIN, Kind.INSTANCE, limit=1000))[0]]
+            page = await gateway.core.resources.query(ADMIN, ResourceQuery(kind=Kind.INSTANCE, limit=1000))
+            ids = [record.id for record in page.records]
             rng = random.Random(5)
             transport = httpx.ASGITransport(app=create_app(gateway=gateway))
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
