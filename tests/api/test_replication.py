@@ -98,6 +98,26 @@ async def test_an_image_of_another_cloud_is_replicated_verified_and_reused(
     assert again["id"] != replica["id"] and third["attrs"]["image"] == again["cloud_id"]
 
 
+def rewrite_bytes(cloud: SimCloud, image_id: str, size: int) -> None:
+    """The image's bytes replaced in place, as a cloud operator re-uploading it would (no API of the sim does it)."""
+    _table, row = cloud._provisioner.locate(cloud._account("project-a"), "images", image_id)
+    row.size, row.checksums = size, None  # made-up bytes of another length: other checksums at the next read
+
+
+async def test_a_changed_source_makes_a_new_replica(
+    alice: Caller, gateway: Gateway, two_clouds: tuple[SimCloud, SimCloud], clouds: dict[str, str],
+    golden: dict[str, Any],
+):  # fmt: skip
+    one = clouds["CloudOne"]
+    first = await created(alice, gateway, "instances", instance_body(image="golden", scope=SCOPE))
+    rewrite_bytes(two_clouds[1], golden["id"], SIZE // 2)
+    second = await created(alice, gateway, "instances", instance_body(name="web-2", image="golden", scope=SCOPE))
+    made = {
+        r["cloud_id"]: (await image_bytes(gateway, one, r["cloud_id"]))[0] for r in await replicas(alice, gateway, one)
+    }
+    assert made == {first["attrs"]["image"]: SIZE, second["attrs"]["image"]: SIZE // 2}
+
+
 async def test_a_copy_that_reads_other_bytes_keeps_nothing(
     alice: Caller, gateway: Gateway, two_clouds: tuple[SimCloud, SimCloud], clouds: dict[str, str],
     golden: dict[str, Any],
