@@ -8,7 +8,7 @@ import heapq
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from cloudgate.connections import AccountRef, DriverPool
@@ -102,27 +102,22 @@ class Poller:
             driver, ref = await self._pool.get(account_id)
         except CloudgateError as exc:
             return PollResult(account_id, kind, error=exc)
-        bucket = self._bucket(account_id)
-        async with self._global, self._endpoint_semaphore(ref):
-            await bucket.acquire()
-            async with self.lock(account_id, kind):
-                try:
-                    listing = await driver.list(kind)
-                except Exception as exc:
-                    error = exc if isinstance(exc, CloudgateError) else Unavailable(f"driver error: {exc!r}")
-                    if not isinstance(exc, CloudgateError):
-                        log.exception("driver %s failed listing %s", ref.cloud, kind.value)
-                    if isinstance(error, Throttled) and error.retry_after:
-                        bucket.block_for(error.retry_after)
-                    await self._failed(ref, kind, error)
-                    return PollResult(account_id, kind, error=error)
-                try:
-                    stats = await self._apply(ref, kind, driver.capabilities.public_kinds, listing)
-                except Exception as exc:
-                    log.exception("applying the %s listing of %s failed", kind.value, ref.id)
-                    error = Unavailable(f"the store refused the listing: {type(exc).__name__}")
-                    await self._failed(ref, kind, error)
-                    return PollResult(account_id, kind, error=error)
+        async with self._turn(ref, kind) as bucket:
+            try:
+                listing = await driver.list(kind)
+            except Exception as exc:
+                if not isinstance(exc, CloudgateError):
+                    log.exception("driver %s failed listing %s", ref.cloud, kind.value)
+                error = self._cloud_error(exc, bucket)
+                await self._failed(ref, kind, error)
+                return PollResult(account_id, kind, error=error)
+            try:
+                stats = await self._apply(ref, kind, driver.capabilities.public_kinds, listing)
+            except Exception as exc:
+                log.exception("applying the %s listing of %s failed", kind.value, ref.id)
+                error = Unavailable(f"the store refused the listing: {type(exc).__name__}")
+                await self._failed(ref, kind, error)
+                return PollResult(account_id, kind, error=error)
         self._hub.published(stats.last_seq)
         return PollResult(account_id, kind, stats=stats)
 
@@ -134,19 +129,13 @@ class Poller:
             driver, ref = await self._pool.get(account_id)
         except CloudgateError as exc:
             return PollResult(account_id, kind, error=exc)
-        bucket = self._bucket(account_id)
-        async with self._global, self._endpoint_semaphore(ref):
-            await bucket.acquire()
-            async with self.lock(account_id, kind):
-                try:
-                    seen = await driver.get(kind, cloud_id)
-                except Exception as exc:
-                    error = exc if isinstance(exc, CloudgateError) else Unavailable(f"driver error: {exc!r}")
-                    if isinstance(error, Throttled) and error.retry_after:
-                        bucket.block_for(error.retry_after)
-                    log.info("reading hinted %s %s of %s failed", kind.value, cloud_id, account_id, exc_info=True)
-                    return PollResult(account_id, kind, error=error)
-                stats = await self._apply_resource(ref, kind, driver.capabilities.public_kinds, cloud_id, seen)
+        async with self._turn(ref, kind) as bucket:
+            try:
+                seen = await driver.get(kind, cloud_id)
+            except Exception as exc:
+                log.info("reading hinted %s %s of %s failed", kind.value, cloud_id, account_id, exc_info=True)
+                return PollResult(account_id, kind, error=self._cloud_error(exc, bucket))
+            stats = await self._apply_resource(ref, kind, driver.capabilities.public_kinds, cloud_id, seen)
         self._hub.published(stats.last_seq)
         return PollResult(account_id, kind, stats=stats)
 
@@ -222,6 +211,24 @@ class Poller:
             if failures >= self._settings.breaker_threshold:
                 # The breaker opens: the account shows degraded with its last error until every kind lists again.
                 await account_rows.set_health(conn, ref.id, "degraded", {**error.to_dict(), "kind": kind.value}, now)
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, ref: AccountRef, kind: Kind) -> AsyncIterator[TokenBucket]:
+        """A call of the account to its cloud about `kind`: within the concurrency bounds and the account's budget,
+        under the (account, kind) lock. Yields the budget, for a throttled call to block."""
+        bucket = self._bucket(ref.id)
+        async with self._global, self._endpoint_semaphore(ref):
+            await bucket.acquire()
+            async with self.lock(ref.id, kind):
+                yield bucket
+
+    @staticmethod
+    def _cloud_error(exc: Exception, bucket: TokenBucket) -> CloudgateError:
+        """A driver's failure as the gateway's error; a throttled call blocks the budget as long as the cloud asked."""
+        error = exc if isinstance(exc, CloudgateError) else Unavailable(f"driver error: {exc!r}")
+        if isinstance(error, Throttled) and error.retry_after:
+            bucket.block_for(error.retry_after)
+        return error
 
     def _bucket(self, account_id: str) -> TokenBucket:
         bucket = self._buckets.get(account_id)
