@@ -277,6 +277,14 @@ class DriverConformance:
             assert "private_key" not in resource.attrs
         if created is not None:
             assert created.cloud_id in ids
+        if kind in driver.capabilities.hints:  # a hinted resource is read alone: as the listing shows it
+            for resource in [r for r in listed if created is None or r.cloud_id == created.cloud_id][:1]:
+                alone = await driver.get(kind, resource.cloud_id)
+                assert alone is not None
+                seen = (alone.cloud_id, alone.name, alone.state, alone.attrs, alone.tags, alone.public)
+                assert seen == (resource.cloud_id, resource.name, resource.state, resource.attrs, resource.tags,
+                                resource.public)  # fmt: skip
+            assert await driver.get(kind, backend.missing_ids[kind]) is None
 
     async def test_a_listing_that_fails_part_way_raises(self, backend: ConformanceBackend, driver: Driver) -> None:
         kind = await backend.inject_listing_failure(driver)

@@ -77,6 +77,16 @@ class OpenStackCloud:
         config = openstack.config.OpenStackConfig(config_files=[self.info["clouds_yaml"]], load_envvars=False)
         return openstack.connection.Connection(config=config.get_one(cloud))
 
+    def close_connections(self, name: str) -> int:
+        """Have the cloud's broker drop the AMQP connections a client named `name`; how many it dropped."""
+        listed = _run("rabbitmqctl", 60, "list_connections", "pid", "user_provided_name", "--formatter", "json")
+        assert listed.returncode == 0, listed.stderr
+        pids = [c["pid"] for c in json.loads(listed.stdout) if c.get("user_provided_name") == name]
+        for pid in pids:
+            closed = _run("rabbitmqctl", 60, "close_connection", pid, "closed by a cloudgate test")
+            assert closed.returncode == 0, closed.stderr
+        return len(pids)
+
     def cli(self, cloud: str, *args: str) -> Any:
         """Run the `openstack` CLI as a cloud of clouds.yaml; its JSON output, parsed (None if it printed none)."""
         return openstack_cli(self.info["clouds_yaml"], cloud, *args)
@@ -102,8 +112,8 @@ def openstack_cli(clouds_yaml: str | Path, cloud: str, *args: str) -> Any:
     return json.loads(done.stdout) if "json" in args else done.stdout
 
 
-def _run(command: str, timeout: float) -> subprocess.CompletedProcess:
-    return subprocess.run([str(SCRIPT), command], capture_output=True, text=True, timeout=timeout)
+def _run(command: str, timeout: float, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(SCRIPT), command, *args], capture_output=True, text=True, timeout=timeout)
 
 
 def start() -> OpenStackCloud:

@@ -55,6 +55,10 @@ def _keypair(raw: dict[str, Any]) -> CloudResource:
     return resource(Kind.KEYPAIR, raw, {"fingerprint": raw.get("fingerprint"), "public_key": raw.get("public_key")})
 
 
+def get_keypair(conn: Connection, name: str) -> CloudResource:
+    return _keypair(native(conn.compute.get_keypair(name)))
+
+
 def create_keypair(conn: Connection, spec: Mapping[str, Any]) -> CloudResource:
     """Imports `public_key`, or has nova make a key pair and hand out its private key, this once."""
     created = native(conn.compute.create_keypair(**spec))
@@ -80,6 +84,12 @@ def list_instances(conn: Connection) -> list[CloudResource]:
     for port in conn.network.ports(project_id=conn.current_project_id):
         ports[port.device_id].append(port)
     return [_instance(native(server), flavor_ids, ports[server.id]) for server in conn.compute.servers(details=True)]
+
+
+def get_instance(conn: Connection, server_id: str) -> CloudResource:
+    server = conn.compute.get_server(server_id)
+    flavor_ids = {flavor.name: flavor.id for flavor in conn.compute.flavors(details=False)}
+    return _instance(native(server), flavor_ids, list(conn.network.ports(device_id=server_id)))
 
 
 def _instance(raw: dict[str, Any], flavor_ids: Mapping[Any, str], ports: list[Any]) -> CloudResource:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from cloudgate.drivers.base import AccountConfig, Capabilities, CloudIdentity, Driver, ImageData, Progress
-from cloudgate.drivers.openstack import image_data
+from cloudgate.drivers.base import AccountConfig, Capabilities, CloudIdentity, Driver, Hint, ImageData, Progress
+from cloudgate.drivers.openstack import image_data, notifications
 from cloudgate.drivers.openstack.identity import explain_refusal, server_time, whoami
 from cloudgate.drivers.openstack.kinds import KINDS
 from cloudgate.drivers.openstack.session import AccountConnection
@@ -20,7 +20,7 @@ from cloudgate.drivers.openstack.translate import (
     REQUIRED_FIELDS,
     to_native,
 )  # fmt: skip
-from cloudgate.errors import CloudAuthFailed, CloudgateError, InvalidRequest
+from cloudgate.errors import CloudAuthFailed, CloudgateError, InvalidRequest, Unsupported
 from cloudgate.fields import declare
 from cloudgate.model import CloudResource, Kind
 
@@ -31,7 +31,8 @@ class OpenStackDriver(Driver):
     `config.endpoint` is keystone's auth URL (v3), `config.region` a region (default: the one the
     catalog offers), `config.credentials` either `username`, `password`, `project_name` (and
     `user_domain_name`, `project_domain_name`, default "Default") or `application_credential_id`
-    and `application_credential_secret`. The project is the account's identity.
+    and `application_credential_secret`. The project is the account's identity. With a `notification_url`
+    credential the driver hears the cloud's notifications as change hints (notifications.py).
     """
 
     cloud_type = "openstack"
@@ -43,12 +44,14 @@ class OpenStackDriver(Driver):
         actions={kind: frozenset(actions) for kind, actions in ACTIONS.items()},
         public_kinds=frozenset({Kind.IMAGE}),
         image_transfer=frozenset({"read", "write"}),
+        hints=notifications.HINTED_KINDS,
     )
     create_fields = declare(CREATE_FIELDS, REQUIRED_FIELDS)
 
     def __init__(self, config: AccountConfig):
         super().__init__(config)
         self._connection = AccountConnection(config)
+        self._bus = notifications.Bus.of(config)
 
     async def check_credentials(self) -> CloudIdentity:
         try:
@@ -64,6 +67,24 @@ class OpenStackDriver(Driver):
     async def list(self, kind: Kind) -> list[CloudResource]:
         self.capabilities.require(kind, "list")
         return await self._connection.run(KINDS[kind].list)
+
+    async def get(self, kind: Kind, cloud_id: str) -> CloudResource | None:
+        self.capabilities.require(kind, "list")
+        get = KINDS[kind].get
+        if get is None:
+            raise Unsupported(f"OpenStack {kind.value}s are not read one at a time")
+        return await self._connection.run(lambda conn: get(conn, cloud_id))
+
+    def hints(self) -> AbstractAsyncContextManager[AsyncIterator[Hint]]:
+        return self._hinting()
+
+    @asynccontextmanager
+    async def _hinting(self) -> AsyncIterator[AsyncIterator[Hint]]:
+        if self._bus is None:
+            raise Unsupported("the account names no notification_url: its changes are polled only")
+        owner = await self._connection.run(notifications.owner_of)
+        async with notifications.listening(self._bus, owner) as hints:
+            yield hints
 
     async def create(self, kind: Kind, spec: Mapping[str, Any]) -> CloudResource:
         self.capabilities.require(kind, "create")

@@ -20,6 +20,10 @@ def list_images(conn: Connection) -> list[CloudResource]:
     return [image_resource(native(image)) for image in conn.image.images()]
 
 
+def get_image(conn: Connection, image_id: str) -> CloudResource:
+    return image_resource(native(conn.image.get_image(image_id)))
+
+
 def image_resource(raw: dict[str, Any]) -> CloudResource:
     attrs = {
         "os": next((raw[key] for key in OS_PROPERTIES if raw.get(key)), None),

@@ -32,6 +32,15 @@ def list_subnets(conn: Connection) -> list[CloudResource]:
     ]
 
 
+def get_subnet(conn: Connection, subnet_id: str) -> CloudResource | None:
+    """The subnet, when the listing would show it (the account's own or on a shared network)."""
+    subnet = native(conn.network.get_subnet(subnet_id))
+    network = native(conn.network.get_network(subnet["network_id"]))
+    if subnet.get("project_id") != conn.current_project_id and not network.get("shared"):
+        return None
+    return _subnet(subnet, network, region_of(conn))
+
+
 def _subnet(raw: dict[str, Any], network: Mapping[str, Any], region: str) -> CloudResource:
     attrs = {"cidr": raw.get("cidr"), "datacenter": region}
     return resource(Kind.SUBNET, raw, attrs, status=network.get("status"), tags=raw.get("tags"))
@@ -76,6 +85,11 @@ def edit_subnet(conn: Connection, subnet_id: str, changes: Mapping[str, Any]) ->
 def list_security_groups(conn: Connection) -> list[CloudResource]:
     groups = conn.network.security_groups(project_id=conn.current_project_id)
     return [_security_group(native(group)) for group in groups]
+
+
+def get_security_group(conn: Connection, group_id: str) -> CloudResource | None:
+    group = native(conn.network.get_security_group(group_id))
+    return _security_group(group) if group.get("project_id") == conn.current_project_id else None
 
 
 def _security_group(raw: dict[str, Any]) -> CloudResource:

@@ -27,6 +27,7 @@ from openstack.connection import Connection
 from cloudgate import __version__
 from cloudgate.drivers.base import AccountConfig
 from cloudgate.drivers.openstack.errors import native_errors
+from cloudgate.drivers.openstack.notifications import BUS_CREDENTIALS
 from cloudgate.errors import InvalidRequest
 
 T = TypeVar("T")
@@ -77,7 +78,7 @@ class Auth:
 
     @classmethod
     def of(cls, config: AccountConfig) -> Auth:
-        credentials = {k: v for k, v in config.credentials.items() if v not in (None, "")}
+        credentials = {k: v for k, v in config.credentials.items() if v not in (None, "") and k not in BUS_CREDENTIALS}
         auth_type = auth_type_of(credentials)
         needed, optional = AUTH_TYPES[auth_type]
         unknown = credentials.keys() - needed - optional

@@ -20,6 +20,10 @@ def list_volumes(conn: Connection) -> list[CloudResource]:
     return [_volume(native(volume)) for volume in conn.block_storage.volumes(details=True)]
 
 
+def get_volume(conn: Connection, volume_id: str) -> CloudResource:
+    return _volume(native(conn.block_storage.get_volume(volume_id)))
+
+
 def _volume(raw: dict[str, Any]) -> CloudResource:
     attachment = (raw.get("attachments") or [None])[0] or {}
     attrs = {
@@ -71,6 +75,10 @@ def detach_volume(conn: Connection, volume_id: str, params: Mapping[str, Any]) -
 
 def list_snapshots(conn: Connection) -> list[CloudResource]:
     return [_snapshot(native(snapshot)) for snapshot in conn.block_storage.snapshots(details=True)]
+
+
+def get_snapshot(conn: Connection, snapshot_id: str) -> CloudResource:
+    return _snapshot(native(conn.block_storage.get_snapshot(snapshot_id)))
 
 
 def _snapshot(raw: dict[str, Any]) -> CloudResource:

@@ -157,6 +157,8 @@ def main():
         "flavors": [name for name, *_ in FLAVORS],
         "network": {"id": network.id, "name": NETWORK, "subnet": SUBNET},
         "volume_type": VOLUME_TYPE,
+        # The bus the services announce their changes on (an account's notification_url).
+        "notifications": {"url": os.environ["RABBIT_URL"], "exchanges": ["nova", "glance", "neutron", "openstack"]},
     }
     path = sys.argv[1]
     with open(os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
