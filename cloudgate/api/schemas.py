@@ -127,6 +127,7 @@ class AccountOut(View):
     region: str | None
     identity: str
     identity_name: str
+    options: dict[str, Any] = Field(default_factory=dict, description="The driver's options, as registered.")
     health: str
     last_error: dict[str, Any] | None
     created_at: float

@@ -12,6 +12,7 @@ from cloudgate.cli.credential_input import ENV_PREFIX, credentials
 from cloudgate.cli.failures import CliFailure, UsageFailure
 from cloudgate.cli.hints import with_hint
 from cloudgate.cli.lookup import AccountDirectory
+from cloudgate.cli.parsing import field_assignments
 from cloudgate.cli.render import Output, Record, Rows, View, show, stderr_console
 from cloudgate.cli.session import Session
 
@@ -23,6 +24,14 @@ CredentialOption = Annotated[
         "--credential", show_default=False,
         help=f"A credential as key=value, key=- (the value read from stdin) or key alone (asked for without "
         f"echo, or read from {ENV_PREFIX}<KEY>); repeat for each key. {ENV_PREFIX}<KEY> variables count too.",
+    ),
+]  # fmt: skip
+OptionOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--option", show_default=False,
+        help="A driver option as key=value, the value JSON when it parses as JSON (a list, a number, true) and "
+        "text otherwise; repeat for each key.",
     ),
 ]  # fmt: skip
 AccountName = Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="The account: its alias, name or id (acc-…).")]
@@ -56,6 +65,9 @@ def named(session: Session, value: str) -> str:
         "--credential access_key=team-b --credential secret_key=-"),
         ("CLOUDGATE_CREDENTIAL_ACCESS_KEY=team-b CLOUDGATE_CREDENTIAL_SECRET_KEY=… cloudgate account add "
         "--cloud sim --endpoint sim://alpha"),
+        ("cloudgate account add --cloud openstack --endpoint http://keystone:5000/v3 --credential username=alice "
+        "--credential password --credential project_name=demo --credential notification_url "
+        "--option 'notification_exchanges=[\"nova\",\"neutron\"]'"),
     ),
 )  # fmt: skip
 def add(
@@ -63,6 +75,7 @@ def add(
     cloud: Annotated[str, typer.Option("--cloud", help="Cloud type (see `cloudgate clouds`).")],
     endpoint: Annotated[str, typer.Option("--endpoint", help="The cloud's endpoint URL.")],
     credential: CredentialOption = None,
+    option: OptionOption = None,
     region: Annotated[str | None, typer.Option("--region")] = None,
     name: Annotated[str | None, typer.Option("--name", help="A name for the account.")] = None,
     alias: Annotated[
@@ -70,7 +83,7 @@ def add(
     ] = None,
 ) -> None:
     body = {"cloud": cloud, "endpoint": endpoint, "region": region, "credentials": credentials(credential or ()),
-            "name": name, "alias": alias}  # fmt: skip
+            "options": field_assignments(option or (), "--option") or None, "name": name, "alias": alias}  # fmt: skip
     with invocation.session() as session:
         view = session.post("/v1/accounts", {k: v for k, v in body.items() if v is not None})
     show(view, invocation.look, account_views)

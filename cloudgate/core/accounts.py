@@ -42,8 +42,8 @@ class AccountView:
         r = self.row
         return {
             "id": r.id, "name": r.name, "alias": self.alias, "cloud": r.cloud, "endpoint": r.endpoint, "region": r.region or None,
-            "identity": r.identity, "identity_name": r.identity_name, "health": r.health, "last_error": r.last_error,
-            "created_at": r.created_at, "updated_at": r.updated_at, "polls": self.polls,
+            "identity": r.identity, "identity_name": r.identity_name, "options": dict(r.options), "health": r.health,
+            "last_error": r.last_error, "created_at": r.created_at, "updated_at": r.updated_at, "polls": self.polls,
         }  # fmt: skip
 
 

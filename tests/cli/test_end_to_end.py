@@ -35,8 +35,10 @@ def test_login_add_an_account_create_an_instance_and_follow_its_events(served):
     assert "Traceback" not in refused.stderr
 
     account = cli_json(served, "account", "add", "--cloud", "sim", "--endpoint", "sim://alpha", "--name", "team-b",
-                       "--credential", "access_key=team-b", "--credential", "secret_key=team-b-secret")  # fmt: skip
+                       "--credential", "access_key=team-b", "--credential", "secret_key=team-b-secret",
+                       "--option", "page_size=50", "--option", 'zones=["a"]')  # fmt: skip
     assert account["identity"] == "team-b"
+    assert account["options"] == {"page_size": 50, "zones": ["a"]}
     assert account["id"] in {a["id"] for a in cli_json(served, "account", "list")["items"]}
 
     def listed(kind: str, **filters: str) -> Callable[[], list[dict[str, Any]]]:
