@@ -79,9 +79,11 @@ class OpenStackCloud:
 
     def close_connections(self, name: str) -> int:
         """Have the cloud's broker drop the AMQP connections a client named `name`; how many it dropped."""
-        listed = _run("rabbitmqctl", 60, "list_connections", "pid", "user_provided_name", "--formatter", "json")
+        listed = _run("rabbitmqctl", 60, "list_connections", "pid", "client_properties", "--no-table-headers", "--quiet")
         assert listed.returncode == 0, listed.stderr
-        pids = [c["pid"] for c in json.loads(listed.stdout) if c.get("user_provided_name") == name]
+        # a line per connection: its pid, a tab, its client properties in Erlang's terms
+        said = f'{{"connection_name","{name}"}}'
+        pids = [line.split("\t", 1)[0] for line in listed.stdout.splitlines() if said in line]
         for pid in pids:
             closed = _run("rabbitmqctl", 60, "close_connection", pid, "closed by a cloudgate test")
             assert closed.returncode == 0, closed.stderr
