@@ -22,7 +22,7 @@ def calls_per_hour(
     settings: Settings,
     per_listing: Mapping[Kind, float],
     hinted: frozenset[Kind],
-    reads_in_run: int,
+    reads_in_run: float,
     changes: int,
     window: float,
 ) -> dict[str, Any]:

@@ -1,13 +1,13 @@
-"""Change hints on the sim: out-of-band change → event at a long-poll reader, p50/p99, with and without hints,
-in one run; and the cloud API calls an hour each way.
+"""Change hints: out-of-band change → event at a long-poll reader, p50/p99, with and without hints, on the sim
+and on the real OpenStack (bench.openstack_hints), in one run; and the cloud API calls an hour each way.
 
-Both halves make the same changes (renames, power-offs, creations and deletions on the cloud's console at
-random moments over the window) on a sim cloud on real time, the gateway polling at the same settings; the
-second half turns the cloud's hints on, so the poller reads each hinted resource and polls hinted kinds
-`hinted_poll_interval_factor` times less often. API calls an hour: the listing pages each kind takes (as
-counted in the run) at each kind's interval, plus, with hints, the reads each change costs (as counted) at
-the run's rate of changes (a stress rate, far above most accounts'), and the rate of changes below which
-hints cost fewer calls in all.
+On the sim, both halves make the same changes (renames, power-offs, creations and deletions on the cloud's
+console at random moments over the window) on a sim cloud on real time, the gateway polling at the same
+settings; the second half turns the cloud's hints on, so the poller reads each hinted resource and polls
+hinted kinds `hinted_poll_interval_factor` times less often. API calls an hour (bench.hint_costs): the
+listing pages each kind takes (as counted in the run) at each kind's interval, plus, with hints, the reads
+each change costs (as counted) at the run's rate of changes (a stress rate, far above most accounts'), and
+the rate of changes below which hints cost fewer calls in all.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from typing import Any
 
+from bench import openstack_hints
 from bench.hint_costs import calls_per_hour, compared
 from bench.latency import _change, latencies, world
 from bench.waiting import until
@@ -111,4 +112,4 @@ def run(quick: bool) -> dict[str, Any]:
     sizes = QUICK if quick else FULL
     without = asyncio.run(measure(False, **sizes))
     with_hints = asyncio.run(measure(True, **sizes))
-    return compared(without, with_hints)
+    return {**compared(without, with_hints), "openstack": openstack_hints.run(quick)}
