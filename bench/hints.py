@@ -1,13 +1,13 @@
-"""Change hints on the sim: out-of-band change → event at a long-poll reader, p50/p99, with and without hints,
-in one run; and the cloud API calls an hour each way.
+"""Change hints: out-of-band change → event at a long-poll reader, p50/p99, with and without hints, on the sim
+and on the real OpenStack (bench.openstack_hints), in one run; and the cloud API calls an hour each way.
 
-Both halves make the same changes (renames, power-offs, creations and deletions on the cloud's console at
-random moments over the window) on a sim cloud on real time, the gateway polling at the same settings; the
-second half turns the cloud's hints on, so the poller reads each hinted resource and polls hinted kinds
-`hinted_poll_interval_factor` times less often. API calls an hour: the listing pages each kind takes (as
-counted in the run) at each kind's interval, plus, with hints, the reads each change costs (as counted) at
-the run's rate of changes (a stress rate, far above most accounts'), and the rate of changes below which
-hints cost fewer calls in all.
+On the sim, both halves make the same changes (renames, power-offs, creations and deletions on the cloud's
+console at random moments over the window) on a sim cloud on real time, the gateway polling at the same
+settings; the second half turns the cloud's hints on, so the poller reads each hinted resource and polls
+hinted kinds `hinted_poll_interval_factor` times less often. API calls an hour (bench.hint_costs): the
+listing pages each kind takes (as counted in the run) at each kind's interval, plus, with hints, the reads
+each change costs (as counted) at the run's rate of changes (a stress rate, far above most accounts'), and
+the rate of changes below which hints cost fewer calls in all.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import time
 from collections import Counter
 from typing import Any
 
+from bench import openstack_hints
+from bench.hint_costs import calls_per_hour, compared
 from bench.latency import _change, latencies, world
 from bench.waiting import until
 from cloudgate.drivers import sim
@@ -33,7 +35,6 @@ log = logging.getLogger("bench.hints")
 FULL = {"changes": 120, "deletions": 30, "window": 60.0, "interval": None, "background": 1000}
 QUICK = {"changes": 40, "deletions": 10, "window": 10.0, "interval": 2.0, "background": 300}
 MOVES = ("rename", "stop", "create")
-HOUR = 3600.0
 
 
 def _count_calls(cloud: sim.SimCloud) -> tuple[Counter, Counter]:
@@ -96,36 +97,19 @@ async def measure(hints: bool, changes: int, deletions: int, window: float, inte
 def _calls_per_hour(
     settings: Settings, counted: dict[Any, int], shape: dict[Any, int], hints: bool, changes: int, window: float
 ) -> dict[str, Any]:
-    """Steady-state cloud API calls an hour: listings of each kind at its interval (lengthened when hinted), each
-    as many pages as its listings took in the run (one when it was not listed); plus the single reads the run's `changes` cost,
-    at the run's rate of changes (`changes` per `window`)."""
-    factor = settings.hinted_poll_interval_factor if hints else 1.0
-    hinted_kinds = set(HINTED.values()) if hints else set()
-    listing_calls = 0.0
+    """Steady-state cloud API calls an hour (bench.hint_costs): each kind's listing as many pages as its listings
+    took in the run (one when it was not listed); the single reads of the run's `changes`."""
+    per_listing: dict[Kind, float] = {}
     for kind, collection in COLLECTIONS.items():
         listings = shape.get(("listing", collection), 0)
-        pages = shape.get(("page", collection), 0) / listings if listings else 1.0
-        interval = settings.poll_interval(kind) * (factor if kind in hinted_kinds else 1.0)
-        listing_calls += pages * HOUR / interval
+        per_listing[kind] = shape.get(("page", collection), 0) / listings if listings else 1.0
+    hinted = frozenset(HINTED.values()) if hints else frozenset()
     reads_in_run = sum(value for (what, _collection), value in counted.items() if what == "get")
-    changes_per_hour = changes / window * HOUR
-    reads = reads_in_run / changes * changes_per_hour if changes else 0.0
-    return {"listing_pages": round(listing_calls), "reads": round(reads), "total": round(listing_calls + reads),
-            "changes_per_hour": round(changes_per_hour), "reads_per_change": round(reads_in_run / max(changes, 1), 2)}  # fmt: skip
+    return calls_per_hour(settings, per_listing, hinted, reads_in_run, changes, window)
 
 
 def run(quick: bool) -> dict[str, Any]:
     sizes = QUICK if quick else FULL
     without = asyncio.run(measure(False, **sizes))
     with_hints = asyncio.run(measure(True, **sizes))
-    off, on = without["cloud_calls_per_hour"], with_hints["cloud_calls_per_hour"]
-    saved = off["listing_pages"] - on["listing_pages"]
-    return {
-        "without": without,
-        "with": with_hints,
-        # Listing calls alone: what lengthening the hinted kinds' intervals saves, whatever the rate of changes.
-        "listing_calls_per_hour_ratio": round(on["listing_pages"] / off["listing_pages"], 3),
-        # Each change costs reads with hints: below this many changes an hour hints cost fewer calls in all.
-        "break_even_changes_per_hour": round(saved / on["reads_per_change"]) if on["reads_per_change"] else None,
-        "calls_per_hour_ratio_at_run_rate": round(on["total"] / off["total"], 3),
-    }
+    return {**compared(without, with_hints), "openstack": openstack_hints.run(quick)}

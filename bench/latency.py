@@ -78,6 +78,22 @@ class World:
 
 
 @asynccontextmanager
+async def following(gateway: Gateway) -> AsyncIterator[Follower]:
+    """The gateway served over HTTP on 127.0.0.1 and a long-poll follower of its feed from now on, as the
+    admin."""
+    async with live_server(create_app(gateway=gateway)) as url, httpx.AsyncClient(base_url=url) as http:
+        http.headers["authorization"] = f"Bearer {await admin_token(http)}"
+        follower = Follower(http, after=await gateway.core.events.head())
+        task = asyncio.create_task(follower.run())
+        try:
+            yield follower
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+@asynccontextmanager
 async def world(cloud: sim.SimCloud, background: int, **overrides: Any) -> AsyncIterator[World]:
     """A started gateway (poller running) over `cloud`, an account of `background` instances, synced,
     and a long-poll follower of the feed over HTTP."""
@@ -89,16 +105,8 @@ async def world(cloud: sim.SimCloud, background: int, **overrides: Any) -> Async
                 account = await add_sim_account(gateway, cloud, PROJECT, servers=background)
                 await poll(gateway, account)
                 await gateway.start()
-                async with live_server(create_app(gateway=gateway)) as url, httpx.AsyncClient(base_url=url) as http:
-                    http.headers["authorization"] = f"Bearer {await admin_token(http)}"
-                    follower = Follower(http, after=await gateway.core.events.head())
-                    following = asyncio.create_task(follower.run())
-                    try:
-                        yield World(gateway, cloud, account, follower)
-                    finally:
-                        following.cancel()
-                        with contextlib.suppress(asyncio.CancelledError):
-                            await following
+                async with following(gateway) as follower:
+                    yield World(gateway, cloud, account, follower)
             finally:
                 await gateway.close()
     finally:

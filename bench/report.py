@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 
 TITLES = {
     "poll": "Poll + diff (sim clouds, 10 accounts, 1% churn per cycle; peer: the same listings without the diff)",
     "latency": "Change → event latency (seconds)",
     "hints": "Out-of-band change → event at a long-poll reader (seconds), without and with change hints (sim)",
+    "openstack_hints": "A security group renamed behind the gateway's back on the real OpenStack → event at a "
+    "long-poll reader (seconds), without and with neutron's notifications as hints",
     "reads": "Reads over HTTP from cloudgate serve (peers: the same 1,000 instances listed straight from moto)",
     "events": "Events delivered per second, one reader catching up on a backlog",
     "amqp": "AMQP (RabbitMQ on 127.0.0.1)",
@@ -58,22 +60,48 @@ def _latency(figures: dict[str, Any]) -> Table:
     return table
 
 
-def _hints(figures: dict[str, Any]) -> Table:
-    table = Table(title=TITLES["hints"], title_justify="left")
+def _hint_table(title: str) -> Table:
+    table = Table(title=title, title_justify="left")
     for column, justify in (("change → event", "left"), ("n", "right"), ("p50", "right"), ("p99", "right"),
                             ("max", "right"), ("", "left")):  # fmt: skip
         table.add_column(column, justify=justify)
+    return table
+
+
+def _calls_note(interval: str, calls: dict[str, Any]) -> str:
+    return (f"{interval}; {calls['total']:,} cloud calls/h ({calls['listing_pages']:,} listing calls + "
+            f"{calls['reads']:,} reads)")  # fmt: skip
+
+
+def _costs_caption(figures: dict[str, Any]) -> str:
+    """What hints save and cost in calls (bench.hint_costs.compared)."""
+    rate = figures["with"]["cloud_calls_per_hour"]
+    return (f"listing calls an hour with hints ÷ without: {figures['listing_calls_per_hour_ratio']}; "
+            f"{rate['reads_per_change']} reads per hinted change, so hints cost fewer calls in all below "
+            f"{figures['break_even_changes_per_hour']:,} changes an hour (all calls at the run's "
+            f"{rate['changes_per_hour']:,}/h: {figures['calls_per_hour_ratio_at_run_rate']}×)")  # fmt: skip
+
+
+def _hints(figures: dict[str, Any]) -> Group:
+    table = _hint_table(TITLES["hints"])
     for label, half in (("without hints", figures["without"]), ("with hints", figures["with"])):
-        calls = half["cloud_calls_per_hour"]
-        note = (f"instance interval {half['instance_interval_s']:g} s; {calls['total']:,} cloud calls/h "
-                f"({calls['listing_pages']:,} listing pages + {calls['reads']:,} reads)")  # fmt: skip
+        note = _calls_note(f"instance interval {half['instance_interval_s']:g} s", half["cloud_calls_per_hour"])
         _distribution_row(table, f"{label}: change", half["changes"]["to_arrival_s"], note)
         _distribution_row(table, f"{label}: deletion", half["deletions"]["to_arrival_s"])
-    rate = figures["with"]["cloud_calls_per_hour"]
-    table.caption = (f"listing calls an hour with hints ÷ without: {figures['listing_calls_per_hour_ratio']}; "
-                     f"{rate['reads_per_change']} reads per hinted change, so hints cost fewer calls in all below "
-                     f"{figures['break_even_changes_per_hour']:,} changes an hour (all calls at the run's "
-                     f"{rate['changes_per_hour']:,}/h: {figures['calls_per_hour_ratio_at_run_rate']}×)")  # fmt: skip
+    table.caption = _costs_caption(figures)
+    return Group(table, _openstack_hints(figures["openstack"]))
+
+
+def _openstack_hints(figures: dict[str, Any]) -> Table:
+    table = _hint_table(TITLES["openstack_hints"])
+    for label, half in (("without hints", figures["without"]), ("with hints", figures["with"])):
+        interval = f"security groups every {half['security_group_interval_s']:g} s"
+        _distribution_row(table, f"{label}: rename", half["renames"]["to_arrival_s"],
+                          _calls_note(interval, half["cloud_calls_per_hour"]))  # fmt: skip
+    heard = figures["with"]
+    table.caption = (f"{_costs_caption(figures)}; with hints, per rename: {heard['hints_per_rename']} hints, "
+                     f"{heard['reads_per_rename']} reads of {heard['requests_per_read']} requests; "
+                     f"bring-up: {figures['bring_up']}")  # fmt: skip
     return table
 
 
@@ -172,7 +200,7 @@ def _replicate(figures: dict[str, Any]) -> Table:
     return table
 
 
-RENDERERS: dict[str, Callable[[dict[str, Any]], Table]] = {
+RENDERERS: dict[str, Callable[[dict[str, Any]], RenderableType]] = {
     "poll": _poll, "latency": _latency, "hints": _hints, "reads": _reads, "events": _events, "amqp": _amqp, "openstack": _openstack,
     "replicate": _replicate,
 }  # fmt: skip
