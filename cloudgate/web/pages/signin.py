@@ -23,12 +23,15 @@ def _next_page(request: Request, wanted: str) -> str:
     return root + "/"
 
 
-def _form(request: Request, *, status: int = 200, error: str | None = None, client_id: str = "") -> Response:
+def _form(
+    request: Request, *, status: int = 200, error: str | None = None, client_id: str = "", wanted: str | None = None
+) -> Response:
+    """The sign-in form; once signed in, the browser goes to `wanted` (default: the page the URL's `next` names)."""
     response = Response()  # carries the sign-in cookie, when a new one is set
     secret = signin_secret(request, response)
     page = web_state(request).pages.render(
         request, "signin.html", status=status, error=error, client_id=client_id, signin_csrf=csrf_token(secret),
-        next_page=_next_page(request, request.query_params.get("next", "")),
+        next_page=_next_page(request, request.query_params.get("next", "") if wanted is None else wanted),
     )  # fmt: skip
     page.raw_headers += [(name, value) for name, value in response.raw_headers if name == b"set-cookie"]
     return page
@@ -40,18 +43,20 @@ async def signin_page(request: Request) -> Response:
 
 async def signin(request: Request) -> Response:
     form = await posted(request)  # its CSRF token first: bound to this browser's sign-in cookie
-    client_id, secret = form.one("client_id"), form.fields.get("secret", [""])[0]
+    client_id, secret, wanted = form.one("client_id"), form.fields.get("secret", [""])[0], form.one("next")
     if not client_id or not secret:
-        return _form(request, status=400, error="Give a client id and its secret.", client_id=client_id[:MAX_FIELD])
+        return _form(request, status=400, error="Give a client id and its secret.", client_id=client_id[:MAX_FIELD],
+                     wanted=wanted)  # fmt: skip
     if len(client_id) > MAX_FIELD or len(secret) > MAX_FIELD:
-        return _form(request, status=401, error="Unknown client id or wrong secret.")
+        return _form(request, status=401, error="Unknown client id or wrong secret.", wanted=wanted)
     core = core_of(request)
     try:
         issued = await core.auth.issue_token(client_id, secret)
     except Unauthenticated:
         # The same words for an unknown client and a wrong secret: a form must not tell which ids exist.
-        return _form(request, status=401, error="Unknown client id or wrong secret.", client_id=client_id)
-    response = RedirectResponse(_next_page(request, form.one("next")), status_code=303)
+        return _form(request, status=401, error="Unknown client id or wrong secret.", client_id=client_id,
+                     wanted=wanted)  # fmt: skip
+    response = RedirectResponse(_next_page(request, wanted), status_code=303)
     start_session(request, response, issued.token, issued.expires_at)
     return response
 
