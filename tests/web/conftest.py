@@ -147,7 +147,8 @@ def accessibility_violations(page: Page) -> list[dict[str, Any]]:
 
 def assert_accessible(page: Page) -> None:
     bad = accessibility_violations(page)
-    assert not bad, "\n".join(
+    scheme = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'")
+    assert not bad, f"in the {scheme} scheme:\n" + "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']][:5]}" for v in bad
     )
 
@@ -159,6 +160,9 @@ def screenshot(page: Page, name: str) -> None:
 
 
 def check_page(page: Page, name: str) -> None:
-    """What every page of the dashboard must pass: no serious accessibility violation; then its screenshot."""
-    assert_accessible(page)
+    """What every page of the dashboard must pass: no serious accessibility violation in the light scheme or the
+    dark one (colour contrast included); then its screenshot, light."""
+    for scheme in ("dark", "light"):
+        page.emulate_media(color_scheme=scheme)
+        assert_accessible(page)
     screenshot(page, name)

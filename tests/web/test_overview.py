@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import Dashboard, check_page, sign_in
+from tests.web.conftest import Dashboard, check_page, screenshot, sign_in
 
 
 def test_the_demo_accounts_counts_and_events(page: Page, dashboard: Dashboard):
@@ -25,6 +25,8 @@ def test_the_demo_accounts_counts_and_events(page: Page, dashboard: Dashboard):
     expect(page.locator("#events tbody tr").first).to_contain_text("created")
     expect(page.get_by_role("heading", name="Operations in flight")).to_be_visible()
     check_page(page, "overview")
+    page.emulate_media(color_scheme="dark")
+    screenshot(page, "overview-dark")
 
     instances.get_by_role("link", name="Instances").click()
     expect(page.get_by_role("heading", name="Instances", level=1)).to_be_visible()
