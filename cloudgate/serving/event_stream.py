@@ -17,12 +17,17 @@ MAX_SEQ = 2**63 - 1  # sequence numbers are 64-bit integers in the store
 STREAM_RECHECK_SECONDS = 15.0
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only: `str.isdigit` also takes characters such as "²" that `int` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def resume_point(last_event_id: str | None, after: int | None) -> int | None:
     """Where a stream resumes: a reconnecting EventSource's Last-Event-ID wins over the URL's `after`."""
     if last_event_id is None:
         return after
     text = last_event_id.strip()
-    if not text.isdigit() or int(text) > MAX_SEQ:
+    if not is_number(text) or int(text) > MAX_SEQ:
         raise InvalidRequest("Last-Event-ID must be an event sequence number", details={"field": "Last-Event-ID"})
     return int(text)
 

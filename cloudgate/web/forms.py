@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 
 from cloudgate.errors import CloudgateError, InvalidRequest, PayloadTooLarge
+from cloudgate.serving.event_stream import is_number
 from cloudgate.web.session import CSRF_FIELD, check_csrf
 
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -36,7 +37,7 @@ async def read_form(request: Request, max_bytes: int) -> Form:
     """The posted form, once its CSRF token is found good (CsrfRefused otherwise, whatever else it holds)."""
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if is_number(declared) and int(declared) > max_bytes:
         raise PayloadTooLarge(f"the form exceeds {max_bytes} bytes")
     body = b""
     async for chunk in request.stream():

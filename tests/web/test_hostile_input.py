@@ -26,6 +26,7 @@ GETS = [
     ("/ui/instances?limit=0", 422, "A page holds 1 to 200"),
     ("/ui/instances?limit=9999999999999999999999", 422, "A page holds"),
     ("/ui/instances?limit=-3", 422, "A page holds"),
+    ("/ui/instances?limit=%C2%B2", 422, "A page holds"),  # "²": a digit to str.isdigit, not to int
     ("/ui/instances?cursor=not-a-cursor", 422, "Invalid pagination cursor"),
     ("/ui/instances?cursor=" + "A" * 2000, 422, "Invalid pagination cursor"),
     ("/ui/instances?state=melted", 422, "has no state"),
@@ -36,6 +37,7 @@ GETS = [
     ("/ui/volumes?cursor=eyJrIjoiaW5zdGFuY2UiLCJhIjoieCJ9", 422, "Invalid pagination cursor"),  # another kind's
     ("/ui/events/stream?after=abc", 422, "After must be"),
     ("/ui/events/stream?after=99999999999999999999999", 422, "After must be"),
+    ("/ui/events/stream?after=%C2%B2", 422, "After must be"),
 ]
 
 
@@ -48,7 +50,7 @@ def test_bad_gets_are_clear_4xx_pages(http: httpx.Client, path: str, status: int
 
 
 def test_bad_last_event_ids_are_refused(http: httpx.Client):
-    for value in ("xyz", "-1", "9" * 40):
+    for value in ("xyz", "-1", "9" * 40, b"\xb2"):  # "²" as a header (latin-1)
         assert http.get("/ui/events/stream", headers={"Last-Event-ID": value}).status_code == 422
 
 

@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from cloudgate.errors import InvalidRequest, Unauthenticated
-from cloudgate.serving.event_stream import MAX_SEQ, event_stream, resume_point
+from cloudgate.serving.event_stream import MAX_SEQ, event_stream, is_number, resume_point
 from cloudgate.web.context import signed_in, web_state
 
 
@@ -21,7 +21,7 @@ async def stream(request: Request) -> Response:
         # Said plainly, not as the sign-in page: an EventSource that gets this stops and the page says why.
         return PlainTextResponse(exc.message, status_code=401)
     given = request.query_params.get("after")
-    if given is not None and (not given.isdigit() or int(given) > MAX_SEQ):
+    if given is not None and (not is_number(given) or int(given) > MAX_SEQ):
         raise InvalidRequest("after must be an event sequence number", details={"field": "after"})
     last_event_id = request.headers.get("last-event-id")
     if last_event_id is not None and len(last_event_id) > 30:
@@ -29,10 +29,8 @@ async def stream(request: Request) -> Response:
     start = resume_point(last_event_id, int(given) if given is not None else None)
     if start is None:
         start = await core.events.head()
-    return EventSourceResponse(
-        event_stream(core, session.token, session.caller, start), ping=web_state(request).heartbeat_seconds,
-        headers={"Cache-Control": "no-store"},
-    )  # fmt: skip
+    return EventSourceResponse(event_stream(core, session.token, session.caller, start),
+                               ping=web_state(request).heartbeat_seconds)  # fmt: skip
 
 
 ROUTES: list[BaseRoute] = [Route("/events/stream", stream, methods=["GET"])]

@@ -20,6 +20,7 @@ from cloudgate.core.resources import Related
 from cloudgate.errors import CloudgateError, InvalidRequest, NotFound, UnknownKind, Unsupported
 from cloudgate.model import COLLECTIONS, STATES, Kind, ResourceRecord
 from cloudgate.query import Match, ResourceQuery, SortKey, TagMatch
+from cloudgate.serving.event_stream import is_number
 from cloudgate.web.context import posted, signed_in, web_state
 from cloudgate.web.presentation import COLLECTION_OF, LIST_ATTRS, NOUNS, REFERENCE_ATTRS, as_text, label
 from cloudgate.web.render import ui_root
@@ -71,7 +72,7 @@ def list_query(kind: Kind, params: QueryParams) -> ResourceQuery:
             raise InvalidRequest("a tag filter is key=value, or key alone", details={"field": "tag"})
         tags.append(TagMatch(key.strip(), (value.strip(),) if equals else ()))
     size = params.get("limit", str(DEFAULT_PAGE_SIZE))
-    if not size.isdigit() or not 1 <= int(size) <= PAGE_SIZES[-1]:
+    if not is_number(size) or not 1 <= int(size) <= PAGE_SIZES[-1]:
         raise InvalidRequest(f"a page holds 1 to {PAGE_SIZES[-1]} resources", details={"field": "limit"})
     cursor = params.get("cursor") or None
     if cursor is not None and len(cursor) > 1000:
