@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cloudgate.core import CoreSource
 from cloudgate.errors import CloudgateError, Unauthenticated
@@ -32,6 +33,21 @@ STATIC = Path(__file__).parent / "static"
 TITLES = {400: "Bad request", 401: "Sign in", 403: "Refused", 404: "Not found", 405: "Not allowed", 409: "Conflict",
           413: "Too large", 415: "Not a form", 422: "Cannot do that", 429: "Too many requests",
           503: "Not ready"}  # fmt: skip
+
+
+class RefuseNul:
+    """A NUL in the path or the query is refused before any page reads it (PostgreSQL text cannot hold one)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"")
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in query or b"\x00" in query):
+            page = error_page(Request(scope), 422, "NUL characters are not allowed in an address.", "invalid_request")
+            await page(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def error_page(request: Request, status: int, message: str, code: str) -> Response:
@@ -73,7 +89,7 @@ def create_web_app(core_source: CoreSource, settings: Settings) -> Starlette:
     """The dashboard over the core `core_source` returns when a request comes."""
     app = Starlette(
         routes=[Mount("/static", app=StaticFiles(directory=STATIC), name="static"), *ROUTES],
-        middleware=[Middleware(RequestIds)],
+        middleware=[Middleware(RequestIds), Middleware(RefuseNul)],
         exception_handlers={CloudgateError: cloudgate_error, HTTPException: http_error, Exception: internal_error},
     )  # fmt: skip
     app.state.web = WebState(core_source, Pages(), settings.max_body_bytes, settings.sse_heartbeat_seconds)

@@ -19,6 +19,8 @@ def http(dashboard: Dashboard):
 
 
 GETS = [
+    ("/ui/instances?name=a%00b", 422, "NUL characters are not allowed"),
+    ("/ui/instances/i-%00", 422, "NUL characters are not allowed"),
     ("/ui/nothing", 404, "There is no resource list named"),
     ("/ui/instances/i-00000000000000000000", 404, "not found"),
     ("/ui/instances/" + "x" * 5000, 404, "not found"),
