@@ -1,5 +1,5 @@
 """The dashboard in a real browser: Debian's headless Chromium driven by Playwright (never a browser of Playwright's
-own), started once per session; a real `cloudgate serve --demo` on 127.0.0.1 (one for the session, and one of
+own), started once for these tests; a real `cloudgate serve --demo` on 127.0.0.1 (one for these tests, and one of
 its own for a test that restarts it); axe-core (installed from npm by scripts/install-test-services) run in each
 page; screenshots of each page saved to docs/screenshots/ for the README."""
 
@@ -62,7 +62,7 @@ def open_dashboard(served: Served) -> Dashboard:
     return Dashboard(served, secret, v1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def dashboard(tmp_path_factory) -> Iterator[Dashboard]:
     """One demo gateway for the tests that do not restart it."""
     with serving(tmp_path_factory.mktemp("dashboard"), "--demo") as served:
@@ -80,13 +80,15 @@ def own_dashboard(tmp_path) -> Iterator[Dashboard]:
         opened.v1.close()
 
 
-@pytest.fixture(scope="session")
+# Started once for the package's tests and stopped after them: Playwright's sync API keeps its event loop marked as
+# running in this thread while it is open, which the asyncio tests of other packages could not run beside.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run scripts/install-test-services")
