@@ -46,6 +46,15 @@ class Events:
             if remaining <= 0 or not await self._hub.wait_beyond(after, remaining):
                 return []
 
+    async def recent(self, caller: Caller, *, limit: int = 20, resource_id: str | None = None) -> list[Event]:
+        """The newest events the caller may see, newest first; of one resource when `resource_id` is given
+        (its history: its events outlive it until pruned, so a deleted resource's history still reads)."""
+        if not 1 <= limit <= self._page_max:
+            raise InvalidRequest(f"limit must be between 1 and {self._page_max}", details={"field": "limit"})
+        async with self._store.read() as conn:
+            scopes = (await visibility(conn, caller)).scopes
+            return await outbox.read_recent(conn, scopes=scopes, limit=limit, resource_id=resource_id)
+
     async def head(self) -> int:
         return await self._hub.refresh()
 

@@ -63,6 +63,11 @@ class Core:
         }
 
     @staticmethod
+    def capabilities(cloud: str) -> dict[str, Any]:
+        """What one cloud type can do (a family's member too, `libcloud:<provider>`); Unsupported for none."""
+        return load_driver(cloud).capabilities.to_dict()
+
+    @staticmethod
     def configure_endpoint(caller: Caller, cloud: str, endpoint: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """An admin reads (no changes) or changes the settings of a cloud endpoint (the sim's faults)."""
         if not caller.is_admin:

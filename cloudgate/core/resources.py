@@ -131,6 +131,15 @@ class Resources:
             raise InvalidRequest(f"marker {query.marker} not found", details={"field": "marker"})
         return sort_values(record, query.order)
 
+    async def counts(self, caller: Caller) -> dict[Kind, dict[str, int]]:
+        """How many records of each kind, by state, the caller sees (public ones of its endpoints included)."""
+        async with self._store.read() as conn:
+            found = await rows.count_by_kind_and_state(conn, scopes=(await visibility(conn, caller)).scopes)
+        counted: dict[Kind, dict[str, int]] = {}
+        for (kind, state), n in sorted(found.items()):
+            counted.setdefault(Kind(kind), {})[state] = n
+        return counted
+
     async def get(self, caller: Caller, resource_id: str, kind: Kind | None = None) -> ResourceRecord:
         async with self._store.read() as conn:
             record = await rows.get(conn, resource_id)

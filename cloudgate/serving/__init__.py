@@ -1,1 +1,1 @@
-"""What every HTTP front-end shares: request ids and the process's HTTP metrics."""
+"""What every HTTP front-end shares: request ids, the event feed as Server-Sent Events."""

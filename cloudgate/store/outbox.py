@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cloudgate.model import ResourceRecord
@@ -93,13 +93,27 @@ async def append(conn: AsyncConnection, drafts: Sequence[EventDraft], at: float)
 
 async def read_after(conn: AsyncConnection, after: int, *, scopes: Collection[str] | None, limit: int) -> list[Event]:
     """Events with seq > `after`, oldest first; `scopes` None means every scope."""
-    query = select(events).where(events.c.seq > after).order_by(events.c.seq).limit(limit)
+    return await _read(conn, select(events).where(events.c.seq > after).order_by(events.c.seq).limit(limit), scopes)
+
+
+async def read_recent(
+    conn: AsyncConnection, *, scopes: Collection[str] | None, limit: int, resource_id: str | None = None
+) -> list[Event]:
+    """The newest `limit` events, newest first (of one resource when `resource_id` is given); `scopes` None
+    means every scope."""
+    query = select(events).order_by(events.c.seq.desc()).limit(limit)
+    if resource_id is not None:
+        query = query.where(events.c.resource_id == resource_id)
+    return await _read(conn, query, scopes)
+
+
+async def _read(conn: AsyncConnection, query: Select, scopes: Collection[str] | None) -> list[Event]:
+    """The events `query` selects within `scopes` (None: every scope)."""
     if scopes is not None:
         if not scopes:
             return []
         query = query.where(events.c.scope.in_(list(scopes)))
-    rows = (await conn.execute(query)).mappings().all()
-    return [Event(**row) for row in rows]
+    return [Event(**row) for row in (await conn.execute(query)).mappings().all()]
 
 
 async def head(conn: AsyncConnection) -> int:

@@ -311,6 +311,18 @@ async def count(conn: AsyncConnection, query: ResourceQuery, *, scopes: Collecti
     return (await conn.execute(statement)).scalar_one()
 
 
+async def count_by_kind_and_state(
+    conn: AsyncConnection, *, scopes: Collection[str] | None
+) -> dict[tuple[str, str], int]:
+    """How many records of each (kind, state) `scopes` hold (None: every scope), in one grouped read."""
+    if scopes is not None and not scopes:
+        return {}
+    statement = select(resources.c.kind, resources.c.state, func.count()).group_by(resources.c.kind, resources.c.state)
+    if scopes is not None:
+        statement = statement.where(resources.c.scope.in_(list(scopes)))
+    return {(kind, state): n for kind, state, n in (await conn.execute(statement)).all()}
+
+
 async def sort_values(conn: AsyncConnection, resource_id: str, order: Sequence[SortKey]) -> tuple[Any, ...] | None:
     """The sort values of one row (a marker), or None when it is not stored."""
     row = (

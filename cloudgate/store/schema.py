@@ -132,6 +132,7 @@ events = Table(
     Column("cause", JSON),  # {"operation", "request_id", "scope"} of an event a gateway request made
 )
 Index("ix_events_scope_seq", events.c.scope, events.c.seq)
+Index("ix_events_resource_seq", events.c.resource_id, events.c.seq)  # one resource's history (the dashboard)
 
 # One row: the last sequence number handed out. Updating it serializes event writers, so
 # sequence numbers commit in order with no gaps.

@@ -172,8 +172,8 @@ async def test_a_revoked_token_ends_the_stream_before_more_events(alice: Caller,
             assert [m async for m in messages if "comment" not in m] == []  # and then the stream ends
 
 
-@pytest.mark.parametrize("last_event_id", ["abc", "-1", str(2**64)])
-async def test_a_bad_last_event_id_is_invalid(alice: Caller, last_event_id: str):
+@pytest.mark.parametrize("last_event_id", ["abc", "-1", str(2**64), b"\xb2"])  # the last: "²", a digit to isdigit
+async def test_a_bad_last_event_id_is_invalid(alice: Caller, last_event_id: str | bytes):
     response = await alice.get("/v1/events/stream", headers={"Last-Event-ID": last_event_id})
     assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"
 

@@ -61,6 +61,10 @@ class Served:
     def restart(self) -> None:
         """Stop the process (by its pid) and serve again on the same port and data directory, once ready."""
         self.stop()
+        self.start()
+
+    def start(self) -> None:
+        """Serve again (after `stop`) on the same port and data directory, once ready."""
         self.process = _start(self.command, self.env, self.out, self.err)
         wait_for(self.ready, START_SECONDS, "/readyz after the restart")
 

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Header, Query, Request
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 
 from cloudgate.api.auth import CallerDep, CoreDep, TokenDep
 from cloudgate.api.schemas import ERROR_RESPONSES, EventPage
-from cloudgate.core import Caller, Core
 from cloudgate.core.events import MAX_WAIT_SECONDS
-from cloudgate.errors import InvalidRequest, Unauthenticated
+from cloudgate.serving.event_stream import MAX_SEQ, event_stream, resume_point
 
 router = APIRouter(prefix="/v1/events", tags=["events"], responses=ERROR_RESPONSES)
-
-MAX_SEQ = 2**63 - 1  # sequence numbers are 64-bit integers in the store
-# How long the stream waits on the feed before it checks that the token is still good.
-STREAM_RECHECK_SECONDS = 15.0
 
 After = Annotated[int, Query(ge=0, le=MAX_SEQ, description="Return events with a greater sequence number.")]
 
@@ -36,29 +28,6 @@ async def read_events(
     return {"events": [event.to_dict() for event in events], "next_after": events[-1].seq if events else after}
 
 
-def _resume_point(last_event_id: str | None, after: int | None) -> int | None:
-    """Where a stream resumes: a reconnecting EventSource's Last-Event-ID wins over the URL's `after`."""
-    if last_event_id is None:
-        return after
-    text = last_event_id.strip()
-    if not text.isdigit() or int(text) > MAX_SEQ:
-        raise InvalidRequest("Last-Event-ID must be an event sequence number", details={"field": "Last-Event-ID"})
-    return int(text)
-
-
-async def _stream(core: Core, token: str, caller: Caller, after: int) -> AsyncIterator[ServerSentEvent]:
-    while True:
-        events = await core.events.after(caller, after, wait=STREAM_RECHECK_SECONDS)
-        try:  # a token revoked or expired while streaming gets nothing more: say why, then end
-            caller = dataclasses.replace(caller, principal=await core.auth.authenticate(token))
-        except Unauthenticated as exc:
-            yield ServerSentEvent(event="error", data=orjson.dumps({"error": exc.to_dict()}).decode())
-            return
-        for event in events:
-            yield ServerSentEvent(id=str(event.seq), event=event.type, data=orjson.dumps(event.to_dict()).decode())
-            after = event.seq
-
-
 @router.get(
     "/stream", response_class=EventSourceResponse, summary="Stream events (Server-Sent Events)",
     description="Each event has `id: <seq>`, `event: created|updated|deleted` and `data: <event JSON>`. "
@@ -71,7 +40,7 @@ async def stream_events(
     after: Annotated[int | None, Query(ge=0, le=MAX_SEQ)] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=30)] = None,
 ) -> EventSourceResponse:  # fmt: skip
-    start = _resume_point(last_event_id, after)
+    start = resume_point(last_event_id, after)
     if start is None:
         start = await core.events.head()
-    return EventSourceResponse(_stream(core, token, caller, start), ping=request.app.state.heartbeat_seconds)
+    return EventSourceResponse(event_stream(core, token, caller, start), ping=request.app.state.heartbeat_seconds)

@@ -1,0 +1,10 @@
+"""The dashboard's pages, one module per family; each module's `ROUTES` are mounted in this order (fixed paths
+before the resource lists' `/{collection}` patterns)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from cloudgate.web.pages import live, overview, resources, signin
+
+ROUTES: list[BaseRoute] = [*signin.ROUTES, *live.ROUTES, *overview.ROUTES, *resources.ROUTES]
