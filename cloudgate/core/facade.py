@@ -20,7 +20,8 @@ from cloudgate.drivers.base import driver_types, load_driver
 from cloudgate.errors import Forbidden
 from cloudgate.events.hub import EventHub
 from cloudgate.events.relay import EventRelay, RelayStatus
-from cloudgate.fields import required_fields
+from cloudgate.fields import FieldSpec, required_fields
+from cloudgate.model import Kind
 from cloudgate.poller.observation import Observation
 from cloudgate.sealing import Sealer
 from cloudgate.settings import Settings
@@ -66,6 +67,14 @@ class Core:
     def capabilities(cloud: str) -> dict[str, Any]:
         """What one cloud type can do (a family's member too, `libcloud:<provider>`); Unsupported for none."""
         return load_driver(cloud).capabilities.to_dict()
+
+    @staticmethod
+    def create_fields(cloud: str, kind: Kind) -> dict[str, FieldSpec]:
+        """The fields a create of `kind` takes on one cloud type (as its driver declares them); Unsupported when
+        the cloud type is not installed or cannot create one."""
+        driver = load_driver(cloud)
+        driver.capabilities.require(kind, "create")
+        return dict(driver.create_fields.get(kind, {}))
 
     @staticmethod
     def configure_endpoint(caller: Caller, cloud: str, endpoint: str, changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -98,12 +98,13 @@ class Operation:
     request_id: str | None
     progress: dict[str, Any] | None = None  # {"done", "total", "unit"} of a long operation
     scope: dict[str, str] | None = None  # the bound scope of the request that started it
+    params: dict[str, Any] | None = None  # what it was asked (a create's fields as given), for pages that show it
 
     @classmethod
     def of(cls, row: OperationRow, result: dict[str, Any] | None = None) -> Operation:
         return cls(row.id, row.account_id, row.kind, row.resource_id, row.action, row.state, row.error,
                    result if result is not None else row.result, row.created_at, row.updated_at, row.request_id,
-                   row.progress, row.scope)  # fmt: skip
+                   row.progress, row.scope, row.params)  # fmt: skip
 
     @property
     def finished(self) -> bool:
@@ -160,7 +161,8 @@ class Operations:
         self._tasks: set[asyncio.Task[None]] = set()
         self._running: dict[str, asyncio.Task[None]] = {}  # by operation id
         self._named: dict[str, asyncio.Event] = {}  # create operations' "the cloud took it", by operation id
-        self._carrier = Carrier(store, pool, observation)
+        self._changes = asyncio.Event()  # set (and replaced) each time this process changes an operation
+        self._carrier = Carrier(store, pool, observation, self._changed)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -202,6 +204,31 @@ class Operations:
         page = found[:limit]
         more = len(found) > limit
         return OperationPage([Operation.of(row) for row in page], _operation_cursor(page[-1]) if more else None)
+
+    async def changed(self, caller: Caller, since: float, *, limit: int = 100) -> builtins.list[Operation]:
+        """The caller's operations (every client's, for an admin) that changed after `since` (their
+        `updated_at`), the oldest change first: what a live page follows."""
+        async with self._store.read() as conn:
+            found = await op_rows.changed_since(
+                conn, client_id=None if caller.is_admin else caller.client_id, account_id=caller.account_id,
+                since=since, limit=limit,
+            )  # fmt: skip
+        return [Operation.of(row) for row in found]
+
+    async def next_change(self, timeout: float) -> bool:
+        """Wait until this process changes an operation (its state or progress), at most `timeout` seconds;
+        True if it did. Other processes' changes are seen by reading again (`changed`) after the timeout."""
+        changes = self._changes
+        try:
+            async with asyncio.timeout(timeout):
+                await changes.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    def _changed(self) -> None:
+        changes, self._changes = self._changes, asyncio.Event()
+        changes.set()
 
     async def under_way(self, caller: Caller, records: Sequence[ResourceRecord]) -> dict[str, str]:
         """The action under way on each of the caller's `records` that has one, whoever started it (a
@@ -368,6 +395,7 @@ class Operations:
             progress = {"done": done, "total": len(pairs), "unit": "listings"}
             async with self._store.write() as conn:
                 await op_rows.set_progress(conn, operation_id, progress, time.time())
+            self._changed()
         if failed:
             raise OperationFailed(f"{len(failed)} of {len(pairs)} listings failed", details={"failed": failed})
         return {"records": await self._observation.stored(None if whole else account_ids), "listings": len(pairs)}
@@ -523,6 +551,7 @@ class Operations:
     ) -> None:
         async with self._store.write() as conn:
             await op_rows.set_state(conn, operation_id, state, time.time(), error=error, result=result)
+        self._changed()
 
     async def _do_create(
         self, operation_id: str, driver: Driver, ref: AccountRef, kind: Kind, spec: dict[str, Any], resource_id: str,

@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -43,10 +43,13 @@ KEPT_PROPERTIES = ("disk_format", "container_format", "min_disk", "min_ram")
 class Carrier:
     """Carries foreign references over to the account a resource is made in."""
 
-    def __init__(self, store: Store, pool: DriverPool, observation: Observation):
+    def __init__(
+        self, store: Store, pool: DriverPool, observation: Observation, progressed: Callable[[], None] = lambda: None
+    ):
         self._store = store
         self._pool = pool
         self._observation = observation
+        self._progressed = progressed  # told each time a copy's progress is written
         self._copying: dict[tuple[str, str], asyncio.Lock] = {}  # one copy of a source into an account at a time
 
     async def check(self, foreign: Foreign, target: Driver) -> None:
@@ -112,6 +115,7 @@ class Carrier:
                 step = {"done": done, "total": total, "unit": "bytes", "step": f"replicating image {source.id}"}
                 async with self._store.write() as conn:
                     await op_rows.set_progress(conn, operation_id, step, time.time())
+                self._progressed()
 
         async def verified() -> AsyncIterator[bytes]:
             nonlocal copied

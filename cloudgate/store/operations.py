@@ -84,6 +84,19 @@ async def list_operations(
     return [OperationRow(**row) for row in (await conn.execute(query)).mappings()]
 
 
+async def changed_since(
+    conn: AsyncConnection, *, client_id: str | None, account_id: str | None, since: float, limit: int
+) -> list[OperationRow]:
+    """Operations changed after `since` (their `updated_at`), the oldest change first: one client's (every
+    client's with None), optionally of one account."""
+    query = select(operations).where(operations.c.updated_at > since).order_by(operations.c.updated_at).limit(limit)
+    if client_id is not None:
+        query = query.where(operations.c.client_id == client_id)
+    if account_id is not None:
+        query = query.where(operations.c.account_id == account_id)
+    return [OperationRow(**row) for row in (await conn.execute(query)).mappings()]
+
+
 async def set_progress(conn: AsyncConnection, operation_id: str, progress: dict[str, Any], at: float) -> None:
     await conn.execute(
         update(operations).where(operations.c.id == operation_id).values(progress=progress, updated_at=at)

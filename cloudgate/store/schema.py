@@ -167,6 +167,7 @@ operations = Table(
 )
 Index("ix_operations_client_created", operations.c.client_id, operations.c.created_at)
 Index("ix_operations_resource_state", operations.c.resource_id, operations.c.state)
+Index("ix_operations_updated", operations.c.updated_at)  # what changed lately (the dashboard's live pages)
 
 # Signing credentials the gateway issues for foreign APIs (EC2 access keys, CloudStack API keys): one
 # per (client, account) or more. The secret is sealed like cloud credentials, so signatures can be

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import pytest
 
+from cloudgate.core import Caller, Principal
 from cloudgate.errors import InvalidRequest, NotFound, Unsupported
 from cloudgate.model import Kind, gateway_id, new_gateway_id
 from cloudgate.store import resources as resource_rows
@@ -168,3 +170,26 @@ async def test_a_record_whose_create_never_reached_the_cloud_can_be_deleted_only
     assert (await gateway.core.operations.get(admin, destroy.id)).state == "succeeded"
     with pytest.raises(NotFound):
         await gateway.core.resources.get(admin, left.id)
+
+
+async def test_changed_operations_are_read_after_a_time_and_this_process_wakes_who_waits(sim_gateway: SimWorld):
+    """What a live page follows: the operations changed after a time (an admin's: every client's; another
+    client's: none of them), and a wait that ends when this process changes one."""
+    gateway, admin = sim_gateway.gateway, sim_gateway.admin
+    operations = gateway.core.operations
+    account = await sim_gateway.account()
+    await sim_gateway.poll_all(account)
+    before = (await operations.changed(admin, 0.0))[-1:] or []
+    since = before[0].updated_at if before else 0.0
+
+    waiting = asyncio.ensure_future(operations.next_change(30.0))
+    _record, op = await operations.create(admin, Kind.INSTANCE, await sim_gateway.instance_spec(account, "live"))
+    assert await asyncio.wait_for(waiting, 5.0) is True  # woken by the change, long before the 30 s
+    await sim_gateway.settle()
+    changed = await operations.changed(admin, since)
+    assert [o.id for o in changed] == [op.id] and changed[0].state == "succeeded"
+    assert changed[0].params and changed[0].params["name"] == "live"
+    assert await operations.changed(admin, changed[0].updated_at) == []
+    stranger = Caller(Principal("cl-stranger", "stranger", False))
+    assert await operations.changed(stranger, since) == []
+    assert await operations.next_change(0.05) is False  # nothing changes: the wait ends at its timeout
