@@ -101,3 +101,23 @@ def as_text(value: Any) -> str:
 
 def pretty_json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
+
+
+def amount(number: float, unit: str) -> str:
+    """A count in its unit, bytes in binary multiples: 4,457,682 bytes is "4.3 MiB"."""
+    if unit != "bytes":
+        return f"{number:,.0f} {unit}"
+    for factor, name in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if number >= factor:
+            return f"{number / factor:,.1f} {name}"
+    return f"{number:,.0f} bytes"
+
+
+def progress_text(progress: dict[str, Any] | None) -> str:
+    """An operation's progress in words: "2.1 MiB of 4.3 MiB (49%)"; a dash without one."""
+    if not progress:
+        return "—"
+    done, total, unit = progress.get("done") or 0, progress.get("total"), str(progress.get("unit") or "")
+    if not total:
+        return amount(done, unit)
+    return f"{amount(done, unit)} of {amount(total, unit)} ({done / total:.0%})"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from cloudgate.web.pages import live, overview, resources, signin
+from cloudgate.web.pages import create, live, operations, overview, resources, signin
 
-ROUTES: list[BaseRoute] = [*signin.ROUTES, *live.ROUTES, *overview.ROUTES, *resources.ROUTES]
+ROUTES: list[BaseRoute] = [
+    *signin.ROUTES, *live.ROUTES, *overview.ROUTES, *operations.ROUTES, *create.ROUTES, *resources.ROUTES,
+]  # fmt: skip

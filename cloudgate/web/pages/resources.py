@@ -5,7 +5,9 @@ started through the core as /v1 starts it."""
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -81,7 +83,7 @@ def list_query(kind: Kind, params: QueryParams) -> ResourceQuery:
                          limit=int(size), cursor=cursor, count=True)  # fmt: skip
 
 
-def _page_url(request: Request, **changes: str | None) -> str:
+def page_url(request: Request, **changes: str | None) -> str:
     """This list's URL with some parameters changed (None: removed)."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
     params += [(k, v) for k, v in changes.items() if v is not None]
@@ -105,7 +107,7 @@ def cell(ui: str, record: ResourceRecord, name: str, related: Related) -> Cell:
     return Cell(text, detail_url(ui, only) if only else None)
 
 
-def _account_names(accounts: list[AccountView]) -> dict[str, str]:
+def account_names(accounts: list[AccountView]) -> dict[str, str]:
     return {view.row.id: view.alias or view.row.name for view in accounts}
 
 
@@ -130,6 +132,7 @@ async def resource_list(request: Request) -> Response:
         "limit": request.query_params.get("limit", str(DEFAULT_PAGE_SIZE)), "page_sizes": PAGE_SIZES,
         "columns": [label(name) for name in LIST_ATTRS[kind]], "rows": [], "total": None, "next_url": None,
         "first_url": None, "error": None, **await _filter_choices(core, caller, accounts),
+        "new_url": f"{ui}/{COLLECTION_OF[kind]}/new" if kind in creatable_kinds() else None,
     }  # fmt: skip
     status = 200
     try:
@@ -140,7 +143,7 @@ async def resource_list(request: Request) -> Response:
         context["error"], status = exc.message, exc.status
     else:
         related = await core.resources.related(caller, page.records)
-        names = _account_names(accounts)
+        names = account_names(accounts)
         context["rows"] = [
             {"record": record, "href": detail_url(ui, record), "account": names.get(record.account_id or "", "public"),
              "datacenter": cell(ui, record, "datacenter", related), "cells": [cell(ui, record, name, related) for name in LIST_ATTRS[kind]]}
@@ -148,9 +151,9 @@ async def resource_list(request: Request) -> Response:
         ]  # fmt: skip
         context["total"] = page.total
         if page.next_cursor:
-            context["next_url"] = _page_url(request, cursor=page.next_cursor)
+            context["next_url"] = page_url(request, cursor=page.next_cursor)
         if request.query_params.get("cursor"):
-            context["first_url"] = _page_url(request, cursor=None)
+            context["first_url"] = page_url(request, cursor=None)
     return web_state(request).pages.render(
         request, "resource_list.html", session=session, status=status, after=after,
         watch={"kind": kind.value}, **context,
@@ -176,10 +179,24 @@ def _allowed(record: ResourceRecord) -> tuple[list[str], bool]:
     return list(capabilities["actions"].get(record.kind.value, [])), record.kind.value in capabilities["destroy"]
 
 
+@cache
+def creatable_kinds() -> frozenset[Kind]:
+    """The kinds some installed cloud type can create (the installed drivers do not change while running)."""
+    return frozenset(Kind(kind) for cloud in Core.clouds().values() for kind in cloud["capabilities"]["create"])
+
+
+def can_create(cloud: str, kind: Kind) -> bool:
+    try:
+        Core.create_fields(cloud, kind)
+    except Unsupported:
+        return False
+    return True
+
+
 async def resource_detail(request: Request) -> Response:
     core, session = await signed_in(request)
     caller, ui = session.caller, ui_root(request)
-    after = await core.events.head()
+    since, after = time.time(), await core.events.head()
     kind, record = await _record(request, core, caller)
     related = await core.resources.related(caller, [record])
     actions, destroyable = _allowed(record)
@@ -190,10 +207,13 @@ async def resource_detail(request: Request) -> Response:
             operation = await core.operations.get(caller, wanted)
         except NotFound:
             operation = None  # not the caller's, or gone: nothing to say about it
-    names = _account_names(await core.accounts.list(caller))
+    names = account_names(await core.accounts.list(caller))
+    watch: dict[str, Any] = {"kind": kind.value, "resource": record.id}
+    if operation is not None:  # the page follows the operation it shows as well
+        watch.update(operation=operation.id, since=since)
     return web_state(request).pages.render(
         request, "resource_detail.html", session=session, after=after,
-        watch={"kind": kind.value, "resource": record.id}, kind=kind, record=record, current=kind.value,
+        watch=watch, kind=kind, record=record, current=kind.value,
         account=names.get(record.account_id or "", "public"),
         attrs=[(label(name), cell(ui, record, name, related)) for name in sorted(record.attrs)],
         history=await core.events.recent(caller, limit=HISTORY_SHOWN, resource_id=record.id),

@@ -1,10 +1,45 @@
-// cloudgate's dashboard: live updates and a keyboard shortcut. The page works without it; with it, the part of the
-// page marked #live is fetched again from the server (its `live` block only) when the event stream says that
-// something it shows changed, and a lost connection is shown until the stream is back.
+// cloudgate's dashboard: live updates, a keyboard shortcut and the create forms' searches. The page works without
+// it; with it, the part of the page marked #live is fetched again from the server (its `live` block only) when the
+// event stream says that something it shows changed, and a lost connection is shown until the stream is back.
 "use strict";
 
 (() => {
   const body = document.body;
+
+  // A reference of a create form chosen among thousands: the names the server finds for what is typed, as the
+  // field's suggestions (a datalist); the server answers with <option> elements it escaped.
+  const LOOKUP_DELAY_MS = 200;
+  for (const field of document.querySelectorAll("input[data-lookup]")) {
+    const list = document.getElementById(field.getAttribute("list"));
+    let timer = null;
+    let asked = 0;
+    field.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const mine = ++asked;
+        // Several names are separated by commas: the last one is looked up, the others kept before it.
+        const cut = field.dataset.many !== undefined ? field.value.lastIndexOf(",") + 1 : 0;
+        const url = new URL(field.dataset.lookup, location.href);
+        url.searchParams.set("q", field.value.slice(cut).trim());
+        try {
+          const response = await fetch(url, { cache: "no-store" });
+          if (!response.ok || mine !== asked) return;
+          list.innerHTML = await response.text();
+          if (cut) for (const option of list.options) option.value = field.value.slice(0, cut) + " " + option.value;
+        } catch (error) { /* no suggestions this time: the name typed still goes */ }
+      }, LOOKUP_DELAY_MS);
+    });
+  }
+
+  // The create form was built for the clouds chosen above it: once they change, it waits for them to be applied.
+  const where = document.getElementById("where");
+  const stale = document.getElementById("where-stale");
+  if (where && stale) {
+    where.addEventListener("change", () => {
+      stale.hidden = false;
+      for (const button of document.querySelectorAll("[data-needs-where]")) button.disabled = true;
+    });
+  }
 
   // "/" jumps to the page's main filter, as in many list tools (not while typing in a field).
   document.addEventListener("keydown", (event) => {
@@ -27,6 +62,7 @@
   const RETRY_MIN_MS = 1000;
   const RETRY_MAX_MS = 15000;
   let last = body.dataset.after || "";
+  let since = body.dataset.since || ""; // with it, the page follows operations too: the newest change seen
   let source = null;
   let retryDelay = RETRY_MIN_MS;
   let refreshTimer = null;
@@ -56,8 +92,11 @@
     show("ended", [text + " ", signInLink()]);
   }
 
-  function relevant(event) {
+  function relevant(type, event) {
     if (body.dataset.watchAny !== undefined) return true;
+    if (type === "operation") {
+      return body.dataset.watchOperations !== undefined || event.id === body.dataset.watchOperation;
+    }
     if (body.dataset.watchResource) return event.resource_id === body.dataset.watchResource;
     return event.kind === body.dataset.watchKind;
   }
@@ -106,7 +145,8 @@
     if (message.lastEventId) last = message.lastEventId;
     let event;
     try { event = JSON.parse(message.data); } catch (error) { return; }
-    if (relevant(event)) scheduleRefresh();
+    if (message.type === "operation" && since && event.updated_at > Number(since)) since = String(event.updated_at);
+    if (relevant(message.type, event)) scheduleRefresh();
   }
 
   async function reconnectLater() {
@@ -121,14 +161,20 @@
 
   function connect() {
     // Resumes after the last event seen: the page's own position at first, Last-Event-ID on the browser's retries.
-    source = new EventSource(streamUrl + (last ? "?after=" + encodeURIComponent(last) : ""));
+    const url = new URL(streamUrl, location.href);
+    if (last) url.searchParams.set("after", last);
+    if (since) {
+      url.searchParams.set("operations", "1");
+      url.searchParams.set("since", since);
+    }
+    source = new EventSource(url);
     source.addEventListener("open", () => {
       const wasLost = body.dataset.live === "lost";
       retryDelay = RETRY_MIN_MS;
       show("live", null);
       if (wasLost) scheduleRefresh(); // what changed while the page was not listening
     });
-    for (const type of ["created", "updated", "deleted"]) source.addEventListener(type, onEvent);
+    for (const type of ["created", "updated", "deleted", "operation"]) source.addEventListener(type, onEvent);
     source.addEventListener("error", (event) => {
       if (event instanceof MessageEvent && event.data) { // the server ended the stream: the session is over
         ended("Your session has ended.");
