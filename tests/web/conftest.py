@@ -48,6 +48,19 @@ class Dashboard:
         response.raise_for_status()
         return {item["name"]: item["id"] for item in response.json()["items"]}
 
+    def account_id(self, name: str) -> str:
+        accounts = self.v1.get("/v1/accounts").json()["items"]
+        return next(account["id"] for account in accounts if account["name"] == name)
+
+    def finished(self, operation_id: str) -> dict[str, Any]:
+        """The operation once it succeeded or failed (through /v1)."""
+
+        def probe() -> dict[str, Any] | None:
+            body = self.v1.get(f"/v1/operations/{operation_id}").json()
+            return body if body["state"] in ("succeeded", "failed") else None
+
+        return wait_for(probe, LIVE_SECONDS, f"operation {operation_id} to finish")
+
     def new_client(self, name: str) -> tuple[str, str]:
         """A new non-admin client: (id, secret)."""
         response = self.v1.post("/v1/clients", json={"name": name})
@@ -66,6 +79,16 @@ def open_dashboard(served: Served) -> Dashboard:
 def dashboard(tmp_path_factory) -> Iterator[Dashboard]:
     """One demo gateway for the tests that do not restart it."""
     with serving(tmp_path_factory.mktemp("dashboard"), "--demo") as served:
+        opened = open_dashboard(served)
+        yield opened
+        opened.v1.close()
+
+
+@pytest.fixture(scope="package")
+def workshop(tmp_path_factory) -> Iterator[Dashboard]:
+    """A demo gateway of its own for the tests that make resources and operations (create forms, operations
+    pages): the shared one keeps the demo's resources as the tests that count them expect."""
+    with serving(tmp_path_factory.mktemp("workshop"), "--demo") as served:
         opened = open_dashboard(served)
         yield opened
         opened.v1.close()
