@@ -140,6 +140,9 @@ GOALS: tuple[Goal, ...] = (
         "MB",
         full_only=True,
     ),
+    # Issue 20: the dashboard's instances list over 10,000 instances, its first page (cookie session, HTML).
+    Goal("Dashboard: first page of a list of 10,000 instances, p99", "dashboard", ("instances_first_page", "p99"),
+         300, True, "ms"),  # fmt: skip
 )
 
 

@@ -11,4 +11,5 @@ PARTS: dict[str, str] = {
     "amqp": "bench.amqp",
     "openstack": "bench.openstack_reads",
     "replicate": "bench.replicate",
+    "dashboard": "bench.dashboard",
 }
