@@ -86,6 +86,10 @@ def test_register_check_alias_rotate_and_remove(page: Page, own_dashboard: Dashb
     check_page(page, "account")
     page.reload()
     expect(page.locator("#check-result")).to_have_count(0)
+    _sim_alpha(dashboard, outage=True)
+    page.get_by_role("button", name="Check credentials").click()
+    expect(page.locator("#check-result").get_by_role("alert")).to_contain_text("(cloud_unavailable)")
+    _sim_alpha(dashboard, outage=False)
 
     alias = page.get_by_label("Alias", exact=True)
     expect(alias).to_have_value("TeamB")
