@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from cloudgate.web.pages import live, overview, resources, signin
+from cloudgate.web.pages import accounts, credentials, live, overview, resources, signin
 
-ROUTES: list[BaseRoute] = [*signin.ROUTES, *live.ROUTES, *overview.ROUTES, *resources.ROUTES]
+ROUTES: list[BaseRoute] = [
+    *signin.ROUTES,
+    *live.ROUTES,
+    *overview.ROUTES,
+    *accounts.ROUTES,
+    *credentials.ROUTES,
+    *resources.ROUTES,
+]
