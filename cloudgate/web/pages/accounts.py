@@ -17,6 +17,7 @@ from cloudgate.core.accounts import AccountView
 from cloudgate.errors import CloudgateError, NotFound
 from cloudgate.web.account_form import AccountForm, CredentialRows, Refusal, read_account, read_credentials
 from cloudgate.web.context import posted, signed_in, web_state
+from cloudgate.web.presentation import error_text
 from cloudgate.web.render import ui_root
 from cloudgate.web.session import Session
 
@@ -58,14 +59,6 @@ class PollLine:
     error: str | None
 
 
-def error_text(error: dict[str, Any] | None) -> str | None:
-    """A stored error (code and message) as a sentence with its code."""
-    if not error:
-        return None
-    message = str(error.get("message") or "failed")
-    return f"{message[:1].upper()}{message[1:]} ({error.get('code', 'error')})"
-
-
 def poll_lines(view: AccountView) -> list[PollLine]:
     """The account's poll state, kinds by name, the change hint feed last."""
     lines = []
@@ -102,7 +95,6 @@ async def account_list(request: Request) -> Response:
     return web_state(request).pages.render(
         request, "accounts.html", session=session, after=after, watch={"any": True}, current="accounts",
         accounts=[(view, poll_lines(view)) for view in views], notice=_notice(request), refresh=REFRESH_SECONDS,
-        error_text=error_text,
     )  # fmt: skip
 
 
@@ -154,7 +146,7 @@ async def _detail(
     return web_state(request).pages.render(
         request, "account.html", session=session, status=status, after=after, watch={"any": True},
         current="accounts", view=view, polls=poll_lines(view), notice=_notice(request), refresh=REFRESH_SECONDS,
-        max_skew=core.settings.max_clock_skew_seconds, is_admin=session.caller.is_admin, error_text=error_text,
+        max_skew=core.settings.max_clock_skew_seconds, is_admin=session.caller.is_admin,
         **values,
     )  # fmt: skip
 
