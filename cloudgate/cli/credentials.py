@@ -12,6 +12,7 @@ from cloudgate.cli.base import Invocation, command, new_group
 from cloudgate.cli.failures import UsageFailure
 from cloudgate.cli.lookup import AccountDirectory
 from cloudgate.cli.render import Output, Record, Rows, show, stderr_console
+from cloudgate.client_profiles import aws_profile, cloudstack_region, google_credentials
 
 credentials = new_group(
     "credential", "Access keys for the EC2, CloudStack and Google APIs, one account each (and a scope)."
@@ -66,43 +67,6 @@ def scope_object(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise UsageFailure("invalid_scope", 'a scope is a JSON object such as {"image": "CloudTwo"}')
     return value
-
-
-def aws_profile(issued: dict[str, Any], account_name: str, account_region: str | None, url: str) -> str:
-    """What to put in ~/.aws/credentials and ~/.aws/config for boto3 and the aws CLI to use the key
-    through the gateway's EC2 API (botocore reads endpoint_url from the profile)."""
-    profile = f"cloudgate-{account_name}"
-    # A region-less account takes any region in signatures: boto3 needs one all the same.
-    region = issued.get("region") or account_region or "us-east-1"
-    return "\n".join([
-        "", "# ~/.aws/credentials", f"[{profile}]", f"aws_access_key_id = {issued['id']}",
-        f"aws_secret_access_key = {issued['secret']}", "", "# ~/.aws/config", f"[profile {profile}]",
-        f"region = {region}", f"endpoint_url = {url.rstrip('/')}/ec2", "",
-        f"# then: aws --profile {profile} ec2 describe-instances",
-        f"#   or: boto3.Session(profile_name={profile!r}).client('ec2')",
-    ])  # fmt: skip
-
-
-def cloudstack_region(issued: dict[str, Any], account_name: str, url: str) -> str:
-    """What to put in ~/.cloudstack.ini for `cs` (and CloudMonkey-style clients) to use the key through the
-    gateway's CloudStack API."""
-    region = f"cloudgate-{account_name}"
-    return "\n".join([
-        "", "# ~/.cloudstack.ini", f"[{region}]", f"endpoint = {url.rstrip('/')}/client/api",
-        f"key = {issued['id']}", f"secret = {issued['secret']}", "", f"# then: cs --region {region} listZones",
-    ])  # fmt: skip
-
-
-def google_credentials(issued: dict[str, Any], url: str) -> str:
-    """How Google's clients use the key: google-auth's user credentials at the gateway's token endpoint, which
-    issues a token bound to the key's account (the project) and carrying its scope."""
-    base = url.rstrip("/")
-    return "\n".join([
-        "", "# Google's clients (google-auth): a token for the key, in its scope",
-        "#   credentials = google.oauth2.credentials.Credentials(token=None, refresh_token='any',",
-        f"#       client_id={issued['id']!r}, client_secret='<the secret>', token_uri='{base}/oauth2/token')",
-        f"#   then project={issued['account']!r} at api_endpoint '{base}/compute/v1/'",
-    ])  # fmt: skip
 
 
 @command(

@@ -77,6 +77,13 @@ class _Checked:
     until: float
 
 
+def _held_by(caller: Caller, key_id: str, row: CredentialRow | None) -> CredentialRow:
+    """The key's row if it is the caller's (any, for an admin); NotFound otherwise, as if it did not exist."""
+    if row is None or not (caller.is_admin or row.client_id == caller.client_id):
+        raise NotFound(f"credential {key_id} not found")
+    return row
+
+
 def new_key_id() -> str:
     return KEY_ID_PREFIX + base64.b32encode(secrets.token_bytes(15)).decode()[:18]
 
@@ -118,12 +125,16 @@ class ForeignCredentials:
             found = await rows.list_credentials(conn, None if caller.is_admin else caller.client_id, account_id)
         return [CredentialView.of(row) for row in found]
 
+    async def get(self, caller: Caller, key_id: str) -> CredentialView:
+        """One of the caller's keys (any, as admin), revoked or not; NotFound for another client's."""
+        async with self._store.read() as conn:
+            row = await rows.get_credential(conn, key_id)
+        return CredentialView.of(_held_by(caller, key_id, row))
+
     async def revoke(self, caller: Caller, key_id: str) -> CredentialView:
         """Revoke a key of the caller's (any, as admin): refused from then on, in this process at once."""
         async with self._store.write() as conn:
-            row = await rows.get_credential(conn, key_id)
-            if row is None or not (caller.is_admin or row.client_id == caller.client_id):
-                raise NotFound(f"credential {key_id} not found")
+            _held_by(caller, key_id, await rows.get_credential(conn, key_id))
             await rows.revoke_credential(conn, key_id, time.time())
             row = await rows.get_credential(conn, key_id)
         self._checked.pop(key_id, None)

@@ -74,6 +74,13 @@ def sentence(message: str) -> str:
     return message[:1].upper() + message[1:] if message else message
 
 
+def error_text(error: dict[str, Any] | None) -> str | None:
+    """A stored error (code and message) as a sentence with its code."""
+    if not error:
+        return None
+    return f"{sentence(str(error.get('message') or 'failed'))} ({error.get('code', 'error')})"
+
+
 def when(timestamp: float | None) -> str:
     """A time as ISO 8601 in UTC, to the second."""
     if not timestamp:

@@ -51,8 +51,8 @@ class Pages:
         self.env.globals.update(
             nouns=presentation.NOUNS, collection_of=presentation.COLLECTION_OF, states=STATES,
             tone=presentation.tone, label=presentation.label, when=presentation.when, iso=presentation.iso,
-            as_text=presentation.as_text, sentence=presentation.sentence, pretty_json=presentation.pretty_json, csrf_field=CSRF_FIELD,
-            progress_text=presentation.progress_text,
+            as_text=presentation.as_text, sentence=presentation.sentence, pretty_json=presentation.pretty_json,
+            error_text=presentation.error_text, progress_text=presentation.progress_text, csrf_field=CSRF_FIELD,
         )  # fmt: skip
         self.env.globals["c"] = self.env.get_template("components.html").module
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from cloudgate.web.pages import create, live, operations, overview, resources, signin
+from cloudgate.web.pages import accounts, create, credentials, live, operations, overview, resources, signin
 
 ROUTES: list[BaseRoute] = [
-    *signin.ROUTES, *live.ROUTES, *overview.ROUTES, *operations.ROUTES, *create.ROUTES, *resources.ROUTES,
-]  # fmt: skip
+    *signin.ROUTES,
+    *live.ROUTES,
+    *overview.ROUTES,
+    *accounts.ROUTES,
+    *credentials.ROUTES,
+    *operations.ROUTES,
+    *create.ROUTES,
+    *resources.ROUTES,
+]

@@ -53,6 +53,13 @@
     }
   });
 
+  // A page that answers a form (an access key's secret, a check's result) names the address that shows it again
+  // without what only that answer held: a reload asks for that address instead of sending the form again.
+  const address = document.querySelector("[data-address]");
+  if (address && address.dataset.address !== location.pathname + location.search) {
+    history.replaceState(null, "", address.dataset.address);
+  }
+
   const streamUrl = body.dataset.stream;
   if (!streamUrl) return;
 
@@ -186,6 +193,12 @@
         reconnectLater();
       }
     });
+  }
+
+  // What changes without an event (an account's poll state) is fetched again every data-refresh-seconds while live.
+  const every = Number(document.getElementById("live")?.dataset.refreshSeconds || 0);
+  if (every > 0) {
+    setInterval(() => { if (body.dataset.live === "live" && !document.hidden) refresh(); }, every * 1000);
   }
 
   show("connecting", null);

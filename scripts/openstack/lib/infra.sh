@@ -62,4 +62,8 @@ start_rabbitmq() {
 wait_rabbitmq() {
   # The AMQP listener opens last, once the node has booted.
   wait_process rabbitmq 120 port_listens "$RABBIT_PORT"
+  # The services' own notification queues (<topic>.<priority>) fill up when nothing reads them, as here where
+  # each cloudgate feed has a queue of its own: keep the last 10 minutes, at most 10,000 messages each.
+  ( . "$ETC/rabbitmq/env.sh"; /usr/lib/rabbitmq/bin/rabbitmqctl -q set_policy --apply-to queues notifications \
+      '^(versioned_)?notifications\.' '{"message-ttl": 600000, "max-length": 10000}' ) > /dev/null
 }
