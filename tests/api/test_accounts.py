@@ -10,7 +10,7 @@ from cloudgate.drivers.sim import SimCloud
 from tests.api.conftest import Caller, account_body
 
 ACCOUNT_FIELDS = {
-    "id", "name", "alias", "cloud", "endpoint", "region", "identity", "identity_name", "health", "last_error",
+    "id", "name", "alias", "cloud", "endpoint", "region", "identity", "identity_name", "options", "health", "last_error",
     "created_at", "updated_at", "polls",
 }  # fmt: skip
 

@@ -65,6 +65,16 @@ def test_an_instance_made_from_the_form_goes_from_pending_to_running_live(page: 
     expect(page.locator("#tags").get_by_role("row", name=re.compile("^role"))).to_contain_text("web")
     expect(page.locator("#attributes").get_by_role("row", name=re.compile("^Flavor"))).to_contain_text("s1.tiny")
 
+    # then stopped and deleted from its page, each change shown as the poller sees it
+    page.get_by_role("button", name="Stop").click()
+    expect(state).to_have_text("stopped", timeout=LIVE_MS)
+    page.get_by_role("link", name="Delete…").click()
+    page.get_by_role("button", name="Delete instance").click()
+    page.evaluate("window.sameDocument = true")
+    gone = page.get_by_text("This resource no longer exists.")
+    expect(page.locator("#resource-state", has_text="terminated").or_(gone)).to_be_visible(timeout=LIVE_MS)
+    assert page.evaluate("window.sameDocument === true")
+
 
 def test_a_refused_create_keeps_the_input_and_says_why_next_to_the_field(page: Page, workshop: Dashboard):
     alpha, beta = workshop.account_id("alpha-demo"), workshop.account_id("beta-demo")
