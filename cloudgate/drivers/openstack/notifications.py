@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
-from contextlib import aclosing, asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
+from contextlib import aclosing, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -194,18 +194,27 @@ def _find(payload: Mapping[str, Any], *paths: Path) -> Any:
     return None
 
 
+@contextmanager
+def _broker_failures(said: str) -> Iterator[None]:
+    """The broker going away or refusing, as Unavailable saying `said` and the broker's reason (which carries
+    no password), or the exception's type."""
+    try:
+        yield
+    except (AMQPError, OSError, TimeoutError) as exc:
+        raise Unavailable(f"{said}: {str(exc) or type(exc).__name__}") from None
+
+
 @asynccontextmanager
 async def listening(bus: Bus, owner: Owner) -> AsyncIterator[AsyncIterator[Hint]]:
     """Connected to the bus with a queue bound to every exchange and topic: the hints as they come."""
-    try:
+    refused = f"cannot listen to the notifications at {bus.shown}"
+    with _broker_failures(refused):
         connection = await aio_pika.connect(
             bus.url, timeout=CONNECT_TIMEOUT_SECONDS,
             client_properties={"connection_name": f"cloudgate change hints for project {owner.project}"},
         )  # fmt: skip
-    except (AMQPError, OSError, TimeoutError) as exc:
-        raise Unavailable(f"cannot listen to the notifications at {bus.shown}: {_reason(exc)}") from None
     try:
-        try:
+        with _broker_failures(refused):
             channel = await connection.channel()
             queue = await channel.declare_queue(exclusive=True, auto_delete=True)
             for name in bus.options.notification_exchanges:
@@ -214,8 +223,6 @@ async def listening(bus: Bus, owner: Owner) -> AsyncIterator[AsyncIterator[Hint]
                 )
                 for topic in bus.options.notification_topics:
                     await queue.bind(exchange, routing_key=f"{topic}.*")  # every priority
-        except (AMQPError, OSError, TimeoutError) as exc:
-            raise Unavailable(f"cannot listen to the notifications at {bus.shown}: {_reason(exc)}") from None
         log.info("listening to %s for project %s on queue %s", bus.shown, owner.project, queue.name)
         async with aclosing(_hints(queue, owner, bus)) as hints:
             yield hints
@@ -224,17 +231,11 @@ async def listening(bus: Bus, owner: Owner) -> AsyncIterator[AsyncIterator[Hint]
 
 
 async def _hints(queue: AbstractQueue, owner: Owner, bus: Bus) -> AsyncGenerator[Hint, None]:
-    try:
+    stopped = f"the notifications at {bus.shown} stopped"
+    with _broker_failures(stopped):
         async with queue.iterator(no_ack=True) as messages:  # a hint lost is caught by the poll
             async for message in messages:
                 hint = hint_of(message.body, owner)
                 if hint is not None:
                     yield hint
-    except (AMQPError, OSError) as exc:
-        raise Unavailable(f"the notifications at {bus.shown} stopped: {_reason(exc)}") from None
-    raise Unavailable(f"the notifications at {bus.shown} stopped: the broker closed the connection")
-
-
-def _reason(exc: BaseException) -> str:
-    """What went wrong, in the broker's words (which carry no password), or the exception's type."""
-    return str(exc) or type(exc).__name__
+    raise Unavailable(f"{stopped}: the broker closed the connection")
