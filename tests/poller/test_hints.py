@@ -14,7 +14,7 @@ from cloudgate.errors import Unavailable
 from cloudgate.model import Kind
 from cloudgate.poller.scheduler import PollResult
 from tests.conftest import SimWorld, until
-from tests.poller.conftest import OpenHinted
+from tests.poller.conftest import OpenHinted, first_event
 
 SOON = 2.0  # what hints promise: an out-of-band change is an event within this many seconds
 
@@ -25,21 +25,7 @@ def server_spec(world: SimWorld, name: str) -> dict[str, Any]:
 
 
 async def event_about(world: SimWorld, cloud_id: str, type_: str, within: float = SOON, **resource: Any) -> Any:
-    """The first event of `type_` about `cloud_id` whose resource has the given fields, once it exists."""
-
-    async def found() -> Any:
-        return next(
-            (
-                event
-                for event in await world.events()
-                if event.type == type_
-                and event.resource.get("cloud_id") == cloud_id
-                and all(event.resource.get(key) == value for key, value in resource.items())
-            ),
-            None,
-        )
-
-    return await until(found, within=within, what=f"a {type_} event about {cloud_id} {resource or ''}")
+    return await first_event(world.events, cloud_id, type_, within=within, **resource)
 
 
 async def listened(world: SimWorld) -> str:

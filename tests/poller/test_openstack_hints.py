@@ -20,6 +20,7 @@ from cloudgate.errors import Unavailable
 from cloudgate.model import Kind
 from cloudgate.store import outbox
 from tests.conftest import sim_settings, until
+from tests.poller.conftest import first_event
 from tests.services.openstack import OpenStackCloud, on_openstack, openstack_cloud  # noqa: F401 - the session fixture
 
 SOON = 15.0  # seconds: the CLI's change is an event by then (hints promise ~2 s; CI machines are slow)
@@ -46,24 +47,7 @@ class Watched:
         attrs: dict[str, Any] | None = None,
         **resource: Any,
     ) -> Any:
-        """The first event of `types` about `cloud_id` whose resource has the given fields (and `attrs`),
-        once it exists."""
-        types = (types,) if isinstance(types, str) else types
-        wanted = {**resource, **{f"attrs.{key}": value for key, value in (attrs or {}).items()}}
-
-        def field(fields: dict[str, Any], key: str) -> Any:
-            outer, _, inner = key.partition(".")
-            return (fields.get(outer) or {}).get(inner) if inner else fields.get(outer)
-
-        async def found() -> Any:
-            for event in await self.events():
-                fields = event.resource
-                about = event.type in types and fields.get("cloud_id") == cloud_id
-                if about and all(field(fields, key) == value for key, value in wanted.items()):
-                    return event
-            return None
-
-        return await until(found, within=within, what=f"a {'/'.join(types)} event about {cloud_id} {wanted}")
+        return await first_event(self.events, cloud_id, types, within=within, attrs=attrs, **resource)
 
     async def feed(self) -> dict[str, Any]:
         """The account's `hints` poll state."""
