@@ -29,13 +29,15 @@ async def event_about(world: SimWorld, cloud_id: str, type_: str, within: float 
 
 
 async def listened(world: SimWorld) -> str:
-    """Register p1 and wait until its first polls are done and its hint feed connected; its account id."""
+    """Register p1 and wait until the first poll of every kind is done and its hint feed connected (a first
+    poll still under way when a test then breaks the cloud would fail and count against the account's health);
+    its account id."""
     account = await world.account()
 
     async def ready() -> bool:
         view = await world.gateway.core.accounts.get(world.admin, account)
         polled = {poll["kind"] for poll in view.polls if poll["failures"] == 0}
-        return {"hints", Kind.INSTANCE.value} <= polled
+        return {"hints", *(kind.value for kind in SimDriver.capabilities.kinds)} <= polled
 
     await until(ready, within=5, what="the first instance poll and the hint feed")
     return account
